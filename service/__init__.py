@@ -1,0 +1,1 @@
+"""The newsingest daemon shell: config, CLI, Redis plumbing, pollers and HTTP."""

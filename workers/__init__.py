@@ -1,0 +1,1 @@
+"""The newsingest pipeline: records, stages and the Redis structures they share."""

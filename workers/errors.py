@@ -1,0 +1,60 @@
+"""One exception hierarchy for the pipeline; every error names the input it is about."""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """Base of every newsingest error; `source` names the feed URL, page URL, file or key."""
+
+    reason = "error"
+
+    def __init__(self, source: str, detail: str = "") -> None:
+        self.source = source
+        self.detail = detail
+        super().__init__(f"{source}: {detail}" if detail else source)
+
+
+class ConfigError(IngestError):
+    """A setting is missing or invalid; `source` is the config key."""
+
+    reason = "config"
+
+
+class FetchError(IngestError):
+    """An HTTP fetch failed (network, status, size or time limit)."""
+
+    reason = "fetch"
+
+    def __init__(self, source: str, detail: str = "", *, status: int | None = None,
+                 retry_after_s: float | None = None) -> None:
+        super().__init__(source, detail)
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+class FetchRefused(FetchError):
+    """A fetch refused before connecting (SSRF guard, scheme, robots.txt); `reason_code` says why."""
+
+    reason = "refused"
+
+    def __init__(self, source: str, reason_code: str, detail: str = "") -> None:
+        super().__init__(source, detail or reason_code)
+        self.reason_code = reason_code
+
+
+class FeedError(IngestError):
+    """A fetched feed could not be parsed into entries."""
+
+    reason = "feed"
+
+
+class CleanError(IngestError):
+    """An article page could not be turned into clean text."""
+
+    reason = "clean"
+
+
+class ExtractError(IngestError):
+    """Event extraction failed on a document."""
+
+    reason = "extract"

@@ -1,0 +1,177 @@
+"""The records that flow through the pipeline, as frozen dataclasses with JSON forms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`, or None."""
+    if dt is None:
+        return None
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp (date-only allowed); naive values are taken as UTC."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One feed entry queued for the workers."""
+
+    item_id: str            # guid, else canonical link
+    url: str                # the article page
+    feed: str               # feed URL it came from
+    title: str = ""
+    published: str | None = None   # ISO, from the feed
+    summary: str = ""
+    polled_at: float = 0.0  # epoch seconds when the poll saw it (for latency)
+
+    def to_fields(self) -> dict[str, str]:
+        return {"item": json.dumps(asdict(self), ensure_ascii=False)}
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, str]) -> Item:
+        return cls(**json.loads(fields["item"]))
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedPage:
+    """What trafilatura made of an article page."""
+
+    url: str
+    title: str | None
+    text: str
+    date: str | None
+    author: str | None
+    language: str | None
+    canonical_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Text handed to the event extractor: the pure core's only input."""
+
+    text: str
+    doc_id: str = ""
+    title: str | None = None
+    published: str | None = None  # ISO date or datetime of publication
+    url: str | None = None
+    feed: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    name: str | None = None
+    admin1: str | None = None
+    country: str | None = None     # ISO 3166-1 alpha-2
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    name: str
+    role: str                      # "actor1" (who acted) or "actor2" (on whom)
+    kind: str | None = None        # state forces, rebel group, protesters ...
+    country: str | None = None     # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    url: str | None
+    title: str | None = None
+    feed: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One incident, in the public event schema (fields are only ever added, never renamed)."""
+
+    id: str
+    event_type: str
+    sub_event_type: str
+    date: str | None
+    location: Location
+    actors: tuple[Actor, ...]
+    fatalities: int | None
+    injured: int | None
+    summary: str
+    confidence: float
+    sources: tuple[Source, ...] = ()
+    first_seen: str | None = None
+    updated: str | None = None
+    version: int = 1
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        known["location"] = Location(**(d.get("location") or {}))
+        known["actors"] = tuple(Actor(**a) for a in d.get("actors") or ())
+        known["sources"] = tuple(Source(**s) for s in d.get("sources") or ())
+        return cls(**known)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Event:
+        return cls.from_dict(json.loads(raw))
+
+    def stamped(self, now: datetime, sources: tuple[Source, ...]) -> Event:
+        """The event as first stored: with its sources and first-seen time."""
+        return replace(self, sources=sources, first_seen=iso(now), updated=iso(now))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Dedup decision for an article: new, duplicate or update, and why."""
+
+    verdict: str                    # "new" | "duplicate" | "update"
+    reason: str                     # "canonical_url" | "text_hash" | "near_duplicate" | "first"
+    matched: str | None = None      # article key it matched
+    similarity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A cleaned article as the workers keep it, with its dedup keys."""
+
+    key: str                        # stable id: hash of the canonical URL
+    url: str
+    canonical_url: str
+    text_hash: str
+    title: str | None
+    feed: str
+    published: str | None
+    language: str | None
+    item_id: str
+    text: str = field(default="", repr=False)
+
+    def to_json(self, verdict: Verdict | None = None) -> str:
+        d = asdict(self)
+        d.pop("text")
+        if verdict is not None:
+            d["verdict"] = asdict(verdict)
+        return json.dumps(d, ensure_ascii=False)
