@@ -7,6 +7,8 @@ class IngestError(Exception):
     """Base of every newsingest error; `source` names the feed URL, page URL, file or key."""
 
     reason = "error"
+    # True when retrying cannot help (a 404, a page with no text): the queue dead-letters it.
+    permanent = False
 
     def __init__(self, source: str, detail: str = "") -> None:
         self.source = source
@@ -30,6 +32,8 @@ class FetchError(IngestError):
         super().__init__(source, detail)
         self.status = status
         self.retry_after_s = retry_after_s
+        # Client errors other than timeouts and rate limits will answer the same next time.
+        self.permanent = status is not None and 400 <= status < 500 and status not in (408, 425, 429)
 
 
 class FetchRefused(FetchError):
@@ -40,6 +44,7 @@ class FetchRefused(FetchError):
     def __init__(self, source: str, reason_code: str, detail: str = "") -> None:
         super().__init__(source, detail or reason_code)
         self.reason_code = reason_code
+        self.permanent = True
 
 
 class FeedError(IngestError):
@@ -52,6 +57,7 @@ class CleanError(IngestError):
     """An article page could not be turned into clean text."""
 
     reason = "clean"
+    permanent = True
 
 
 class ExtractError(IngestError):

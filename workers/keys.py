@@ -10,6 +10,7 @@ PREFIX = "newsingest"
 ITEMS_STREAM = f"{PREFIX}:items"            # feed entries waiting for a worker
 ITEMS_GROUP = "workers"
 DEAD_STREAM = f"{PREFIX}:items:dead"        # entries that failed too many deliveries
+ITEM_ERRORS = f"{PREFIX}:items:errors"      # hash: entry id -> last error (for dead letters)
 EVENTS_STREAM = f"{PREFIX}:events:log"      # durable log of every created/updated message
 
 # Pub/sub.
@@ -17,6 +18,7 @@ EVENTS_CHANNEL = f"{PREFIX}:events"
 
 # Rolling event store.
 EVENT_DATA = f"{PREFIX}:event"              # hash: event id -> event JSON
+EVENT_META = f"{PREFIX}:event:meta"        # hash: event id -> "version|first_seen|seen_epoch|fingerprint"
 EVENTS_BY_DATE = f"{PREFIX}:events:by_date"  # zset: event id scored by event date (epoch s)
 EVENTS_BY_SEEN = f"{PREFIX}:events:by_seen"  # zset: event id scored by first_seen (for trimming)
 
@@ -37,6 +39,7 @@ POLLER_BEAT_PREFIX = f"{PREFIX}:beat:poller:"
 # Feeds.
 FEED_STATE_PREFIX = f"{PREFIX}:feed:"         # hash per feed: etag, last_modified, status ...
 SEEN_PREFIX = f"{PREFIX}:seen:"               # zset per feed: entry id scored by first seen
+FEEDS = f"{PREFIX}:feeds"                    # set of feed URLs polled so far
 
 
 def feed_id(url: str) -> str:

@@ -1,0 +1,108 @@
+"""newsingest run | demo | extract | check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from typing import TextIO
+
+from service import config, logs
+from workers.errors import IngestError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsingest", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the daemon (all roles by default)")
+    run.add_argument("--config", help="TOML file overriding config/default.toml")
+    run.add_argument("--feeds", help="OPML file of feeds (overrides feeds.file)")
+    run.add_argument("--role", choices=["poller", "worker", "api"], action="append",
+                     help="run only this role (repeatable); for scale-out on a shared Redis")
+
+    demo = sub.add_parser("demo", help="the daemon against a local site made from seeds/")
+    demo.add_argument("--config", help="TOML file overriding the defaults")
+
+    ex = sub.add_parser("extract", help="events from a text or HTML file, no Redis needed")
+    ex.add_argument("file", help="path, or - for standard input")
+    ex.add_argument("--jsonl", action="store_true",
+                    help='one {"id","text","title"?,"published"?,"url"?} per line in and out')
+
+    check = sub.add_parser("check", help="exit 0 when /healthz answers 200, else 1")
+    check.add_argument("--config", help="TOML file overriding the defaults")
+    check.add_argument("--url", help="base URL of the daemon (default from [http])")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        code = _dispatch(args)
+    except IngestError as e:
+        print(f"newsingest: {e}", file=sys.stderr)
+        code = 2
+    sys.exit(code)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "extract":
+        return cmd_extract(args.file, args.jsonl, sys.stdout)
+    settings = config.load(getattr(args, "config", None))
+    if args.command == "check":
+        return cmd_check(args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}")
+    logs.setup(settings.log.level)
+    if args.command == "demo":
+        from service import demo
+
+        return demo.main(settings)
+    if args.feeds:
+        settings = replace(settings, feeds=replace(settings.feeds, file=args.feeds))
+    return cmd_run(settings, tuple(args.role) if args.role else None)
+
+
+def _reachable(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def cmd_run(settings: config.Settings, roles: tuple[str, ...] | None) -> int:
+    from service import daemon
+
+    asyncio.run(daemon.run(settings, roles or daemon.ROLES))
+    return 0
+
+
+def cmd_check(base_url: str) -> int:
+    try:
+        with urllib.request.urlopen(base_url.rstrip("/") + "/healthz", timeout=5) as resp:
+            return 0 if resp.status == 200 else 1
+    except (urllib.error.URLError, OSError) as e:
+        print(f"newsingest: {base_url}/healthz: {e}", file=sys.stderr)
+        return 1
+
+
+def cmd_extract(path: str, jsonl: bool, out: TextIO) -> int:
+    from service.extracting import extract_jsonl, extract_text
+
+    source = sys.stdin if path == "-" else _open(path)
+    with source:
+        if jsonl:
+            for line in extract_jsonl(source, path):
+                out.write(line + "\n")
+        else:
+            json.dump(extract_text(source.read(), path), out, ensure_ascii=False, indent=2)
+            out.write("\n")
+    return 0
+
+
+def _open(path: str) -> TextIO:
+    try:
+        return open(path, encoding="utf-8", errors="replace")
+    except OSError as e:
+        raise IngestError(path, f"cannot read: {e.strerror}") from e
+
+

@@ -1,0 +1,191 @@
+"""Settings: defaults < TOML file < NEWSINGEST_<SECTION>_<KEY> environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+from workers.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class RedisSettings:
+    url: str = ""                      # empty: start an embedded private redis-server
+    data_dir: str = "var/redis"        # embedded server's data (appendonly on)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsSettings:
+    file: str = "seeds/feeds.opml"
+    interval_s: float = 300.0
+    max_entries: int = 200             # entries taken from one fetch of one feed
+    backoff_max_s: float = 3600.0      # ceiling of the error backoff
+
+
+@dataclass(frozen=True, slots=True)
+class WorkersSettings:
+    count: int = 0                     # worker processes; 0 means one per CPU
+    concurrency: int = 8               # items in flight per worker process
+    claim_idle_s: float = 60.0         # pending this long: another worker reclaims it
+    max_deliveries: int = 5            # then the entry moves to the dead-letter stream
+    block_ms: int = 1000               # XREADGROUP block; well under the socket timeout
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    timeout_s: float = 20.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    allow_networks: tuple[str, ...] = ()
+    user_agent: str = "newsingest/0.1 (+https://github.com/newsingest/newsingest)"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    window_s: float = 7 * 24 * 3600.0
+    trim_every_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    feeds: FeedsSettings = field(default_factory=FeedsSettings)
+    workers: WorkersSettings = field(default_factory=WorkersSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+
+    def worker_count(self) -> int:
+        return self.workers.count or os.cpu_count() or 1
+
+
+ENV_PREFIX = "NEWSINGEST_"
+
+
+def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from defaults, an optional TOML file, then the environment."""
+    settings = Settings()
+    if path:
+        settings = _apply(settings, _read_toml(path), origin=path)
+    env = os.environ if environ is None else environ
+    return _validate(_apply(settings, _from_env(env), origin="environment"))
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as e:
+        raise ConfigError(path, f"cannot read config file: {e.strerror}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, f"invalid TOML: {e}") from e
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """NEWSINGEST_REDIS_URL -> {"redis": {"url": ...}}; unknown names are reported by _apply."""
+    out: dict[str, dict[str, str]] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("_")
+        if section in Settings.__dataclass_fields__ and key:
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def _apply(settings: Settings, data: Mapping[str, Any], origin: str) -> Settings:
+    for section, values in data.items():
+        if section not in Settings.__dataclass_fields__:
+            raise ConfigError(section, f"unknown config section (from {origin})")
+        if not isinstance(values, Mapping):
+            raise ConfigError(section, f"expected a table (from {origin})")
+        current = getattr(settings, section)
+        updates = {k: _coerce(current, section, k, v) for k, v in values.items()}
+        settings = replace(settings, **{section: replace(current, **updates)})
+    return settings
+
+
+def _coerce(section_obj: Any, section: str, key: str, value: Any) -> Any:
+    known = {f.name: f for f in fields(section_obj)}
+    where = f"{section}.{key}"
+    if key not in known:
+        raise ConfigError(where, "unknown config key")
+    default = getattr(section_obj, key)
+    try:
+        return _as_type(default, value)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(where, f"invalid value {value!r}: {e}") from e
+
+
+def _as_type(default: Any, value: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError("expected true or false")
+    if isinstance(default, tuple):
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    if isinstance(default, int):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError("expected an integer")
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _validate(s: Settings) -> Settings:
+    checks = [
+        ("http.port", 0 <= s.http.port <= 65535, "must be 0..65535"),
+        ("feeds.interval_s", s.feeds.interval_s > 0, "must be > 0"),
+        ("feeds.max_entries", s.feeds.max_entries > 0, "must be > 0"),
+        ("workers.count", s.workers.count >= 0, "must be >= 0"),
+        ("workers.concurrency", s.workers.concurrency > 0, "must be > 0"),
+        ("workers.claim_idle_s", s.workers.claim_idle_s > 0, "must be > 0"),
+        ("workers.max_deliveries", s.workers.max_deliveries > 0, "must be > 0"),
+        ("workers.block_ms", 0 < s.workers.block_ms <= 5000, "must be 1..5000"),
+        ("fetch.timeout_s", s.fetch.timeout_s > 0, "must be > 0"),
+        ("fetch.max_body_bytes", s.fetch.max_body_bytes > 0, "must be > 0"),
+        ("fetch.max_redirects", s.fetch.max_redirects >= 0, "must be >= 0"),
+        ("store.window_s", s.store.window_s > 0, "must be > 0"),
+        ("log.level", s.log.level.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},
+         "must be DEBUG, INFO, WARNING or ERROR"),
+        ("redis.url", not s.redis.url or s.redis.url.startswith(("redis://", "rediss://", "unix://")),
+         "must start with redis://, rediss:// or unix://"),
+    ]
+    for key, ok, why in checks:
+        if not ok:
+            raise ConfigError(key, f"invalid value: {why}")
+    _validate_networks(s.fetch.allow_networks)
+    return s
+
+
+def _validate_networks(networks: tuple[str, ...]) -> None:
+    import ipaddress
+
+    for net in networks:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError as e:
+            raise ConfigError("fetch.allow_networks", f"invalid network {net!r}") from e

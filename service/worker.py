@@ -1,0 +1,84 @@
+"""A worker process: one consumer of the items group running the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from service import logs
+from service.config import Settings
+from service.limits import fetch_limits, queue_settings
+from service.redisconn import connect
+from workers import keys
+from workers.fetch import make_session
+from workers.pipeline import Pipeline
+from workers.queue import Consumer
+from workers.store import RollingStore
+
+log = logging.getLogger(__name__)
+
+BEAT_EVERY_S = 2.0
+BEAT_TTL_S = 10
+
+
+def process_main(settings: Settings, redis_url: str, name: str) -> None:
+    """Entry point of a worker child process."""
+    logs.setup(settings.log.level)
+    try:
+        asyncio.run(run_worker(settings, redis_url, name))
+    except KeyboardInterrupt:
+        pass
+
+
+async def run_worker(settings: Settings, redis_url: str, name: str,
+                     stop: asyncio.Event | None = None) -> None:
+    """Consume items until SIGTERM/SIGINT (or `stop`), then finish in-flight ones and exit."""
+    stop = stop or stop_on_signals()
+    redis = connect(redis_url)
+    session = make_session(fetch_limits(settings))
+    cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
+    consumer_name = f"{socket.gethostname()}-{name}-{os.getpid()}"
+    try:
+        pipeline = Pipeline(redis, session, fetch_limits(settings),
+                            RollingStore(redis, settings.store.window_s), cpu)
+        consumer = Consumer(redis, consumer_name, pipeline.handle, queue_settings(settings))
+        beating = asyncio.create_task(beat(redis, keys.worker_beat(consumer_name), stop,
+                                           lambda: {"in_flight": len(consumer.in_flight)}))
+        log.info("worker=%s started", consumer_name)
+        await consumer.run(stop)
+        await beating
+    finally:
+        await session.close()
+        cpu.shutdown(wait=False, cancel_futures=True)
+        await redis.aclose()
+        log.info("worker=%s stopped", consumer_name)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT (every loop checks it at least once a second)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def beat(redis: Any, key: str, stop: asyncio.Event,
+               payload: Callable[[], dict[str, Any]] = dict) -> None:
+    """Keep `key` alive (TTL BEAT_TTL_S) while running; /healthz counts live beats."""
+    while not stop.is_set():
+        try:
+            await redis.set(key, json.dumps({"pid": os.getpid(), **payload()}), ex=BEAT_TTL_S)
+        except Exception as e:  # Redis down: /healthz reports it; keep beating
+            log.warning("beat=%s failed error=%r", key, e)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=BEAT_EVERY_S)
+    with contextlib.suppress(Exception):
+        await redis.delete(key)

@@ -1,0 +1,120 @@
+"""Fatalities and injured in one sentence, with ACLED's conservative reading and no totals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
+
+N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
+# Words allowed between a number and its verb: "80 al-Qaeda linked militants were killed".
+GAP = r"(?P<gap>(?:[\w'’\-]+,?\s+){0,6}?)"
+BE = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|" \
+     r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
+KILLED = r"(?:killed|dead|died|die|slain|massacred|executed|murdered|perished|shot\s+dead|" \
+         r"lost\s+their\s+lives|lost\s+his\s+life|lost\s+her\s+life|beheaded|burnt\s+alive|" \
+         r"burned\s+alive|hacked\s+to\s+death|lynched|bodies\s+(?:were\s+)?found)"
+HURT = r"(?:injured|wounded|hurt|injuries|hospitali[sz]ed|maimed)"
+KILL_ACTIVE = r"(?:killing|killed|kills|kill|left|leaving|massacred|massacring|executed|" \
+              r"executing|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|" \
+              r"shooting\s+dead|murdered|murdering|gunned\s+down)"
+HURT_ACTIVE = r"(?:wounding|wounded|injuring|injured|wounds|injures|hurt|hurting)"
+TOLL = r"(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+(?:\w+\s+){0,4}?" \
+       r"(?:rose|risen|climbed|reached|stands|stood|is|was|has\s+risen|hit|jumped|of|to|at)\s+" \
+       r"(?:to\s+|at\s+)?"
+
+FATAL = [re.compile(p, re.I) for p in (
+    rf"\b{KILL_ACTIVE}\s+{N}\b(?!\s*(?:%|per\s*cent|km|kilomet|miles|years|months|days|hours))",
+    rf"\b{N}\s+{GAP}{BE}{KILLED}\b",
+    rf"\b{TOLL}{N}\b",
+    rf"\bclaim(?:ed|ing|s)?\s+{N}\s+lives\b",
+    rf"\b{N}\s+(?:deaths|fatalities|dead|bodies|casualties)\b",
+)]
+INJURED = [re.compile(p, re.I) for p in (
+    rf"\b{HURT_ACTIVE}\s+{N}\b(?!\s*(?:%|km|kilomet|miles|years))",
+    rf"\b{N}\s+{GAP}{BE}{HURT}\b",
+    rf"\b{N}\s+(?:injured|wounded|injuries)\b",
+)]
+SINGLE = re.compile(
+    r"\b(?:a|an|one|the)\s+(?:[\w'-]+\s+){0,2}?(?:man|woman|boy|girl|child|person|soldier|officer|"
+    r"policeman|policewoman|civilian|farmer|student|teacher|journalist|worker|driver|trader|"
+    r"resident|villager|militant|fighter|rebel|protester|guard|leader|commander|official|"
+    r"priest|imam|chief|youth|teenager|baby|jawan|constable|trooper|marine|tourist|activist)"
+    rf"\s+(?:\w+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|murdered|dies|died|slain|lynched|"
+    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b", re.I)
+NONE_KILLED = re.compile(
+    r"\b(?:no\s+one|nobody|no\s+(?:people|person|one|lives|civilians|soldiers)|none)\s+"
+    rf"(?:\w+\s+){{0,2}}?{BE}(?:killed|hurt|injured|harmed|wounded|died)\b|"
+    r"\bno\s+(?:immediate\s+)?(?:reports?\s+of\s+)?(?:casualties|deaths|fatalities|loss\s+of\s+"
+    r"life|injuries|one\s+hurt)\b|\bwithout\s+(?:any\s+)?casualties\b", re.I)
+NONE_HURT = re.compile(r"\bno\s+(?:immediate\s+)?(?:reports?\s+of\s+)?(?:injuries|casualties|"
+                       r"one\s+(?:was\s+)?(?:hurt|injured))\b|\bnobody\s+(?:was\s+)?(?:hurt|injured)",
+                       re.I)
+# The figure of a war, a month or a year is context, never the incident's own count.
+TOTAL = re.compile(
+    r"\bsince\s+(?:(?:the\s+)?(?:start|beginning|outbreak)|then|(?:early\s+|late\s+|mid-?)?"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|\d{4}|last\s+(?:year|month))|the\s+(?:war|conflict|uprising|crisis))|"
+    r"\b(?:so\s+far\s+this|up\s+until\s+now|until\s+now|to\s+date|in\s+total|overall\s+toll|"
+    r"over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:months|years|decades?)|"
+    r"in\s+(?:the\s+)?(?:past|last|recent)\s+(?:\w+\s+)?(?:months|years|decades?)|"
+    r"this\s+year|last\s+year|(?:war|conflict)\s+has\s+(?:claimed|killed|left))\b",
+    re.I)
+BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})", re.I)
+# Nouns that a number may count without being people.
+NOT_PEOPLE = re.compile(
+    r"\b(?:vehicles?|cars?|tanks?|trucks?|houses?|homes?|buildings?|km|kilomet\w+|miles?|"
+    r"metres?|meters?|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|rupees?|rs|"
+    r"tonnes?|tons?|kg|acres?|hectares?|rockets?|missiles?|shells?|bombs?|shops?|villages?|"
+    r"percent|per\s+cent|cattle|cows?|animals?|goats?|sheep|positions?|weapons?|guns?|rifles?|"
+    r"cases?|votes?|seats?|points?|times?)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Casualties:
+    fatalities: int | None = None
+    injured: int | None = None
+    mentions_death: bool = False   # a death is reported even when the count is unknown
+
+
+def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], bool]:
+    values, seen = [], False
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            if NOT_PEOPLE.search(m.groupdict().get("gap") or "") or _is_age_or_money(text, m):
+                continue
+            if re.search(r"\bincluding\s+$|\bamong\s+them\s+$", text[max(0, m.start() - 14):m.start()], re.I):
+                continue
+            seen = True
+            value = parse_number(m.group("n"))
+            if value is not None:
+                values.append(value)
+    return values, seen
+
+
+def _is_age_or_money(text: str, m: re.Match[str]) -> bool:
+    before = text[max(0, m.start("n") - 4):m.start("n")]
+    after = text[m.end("n"):m.end("n") + 10]
+    return bool(re.search(r"[$€£₹]|rs\.?\s*$", before, re.I) or
+                re.match(r"\s*(?:-?\s*years?[\s-]+old|-year|%|per\s*cent)", after, re.I))
+
+
+def casualties(sentence: str) -> Casualties:
+    """The incident figures a sentence states, or nothing when it only gives a total."""
+    if TOTAL.search(sentence):
+        return Casualties()
+    sentence = BETWEEN.sub(r"\1 to \2", sentence)
+    original, negated = sentence, NONE_KILLED.search(sentence)
+    sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
+    dead, fatal = _figures(FATAL, sentence)
+    hurt, _ = _figures(INJURED, sentence)
+    if not dead and SINGLE.search(sentence):
+        dead, fatal = [1], True
+    fatalities = max(dead) if dead else None
+    injured = max(hurt) if hurt else None
+    if fatalities is None and negated:
+        fatalities = 0
+    if injured is None and NONE_HURT.search(original):
+        injured = 0
+    return Casualties(fatalities, injured, fatal or bool(fatalities))

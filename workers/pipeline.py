@@ -1,0 +1,95 @@
+"""One queue entry through the stages: fetch -> clean -> dedup keys -> extract -> commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from workers import metrics
+from workers.clean import clean_html
+from workers.dedup import article_key, canonical_url, text_hash
+from workers.errors import FetchError, FetchRefused
+from workers.extract import extract_events
+from workers.fetch import FetchLimits, fetch
+from workers.records import Article, Document, Event, Item, parse_iso, utc_now
+from workers.store import CommitResult, RollingStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the CPU-bound stages made of one page."""
+
+    article: Article
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """Everything a worker needs to process entries; one per worker process."""
+
+    redis: Any
+    session: aiohttp.ClientSession
+    limits: FetchLimits
+    store: RollingStore
+    cpu: Executor           # one thread: cleaning and extraction stay off the event loop
+
+    async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
+        """Queue handler: returns when the entry's effects are stored (then it is acked)."""
+        item = Item.from_fields(fields)
+        result = await self.process(entry_id, item)
+        await self._observe(item, result)
+        log.info("entry=%s url=%s verdict=%s reason=%s created=%d updated=%d", entry_id,
+                 item.url, result.verdict, result.reason, result.created, result.updated)
+
+    async def process(self, entry_id: str, item: Item) -> CommitResult:
+        body, final_url = await self._fetch_page(item)
+        loop = asyncio.get_running_loop()
+        analysis = await loop.run_in_executor(self.cpu, analyse_page, body, final_url, item)
+        return await self.store.commit(entry_id, analysis.article, list(analysis.events),
+                                       utc_now(), item.polled_at)
+
+    async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
+        try:
+            result = await fetch(self.session, item.url, self.limits)
+        except FetchRefused as e:
+            await metrics.incr(self.redis, "newsingest_fetch_refused", reason=e.reason_code)
+            raise
+        except FetchError:
+            await metrics.incr(self.redis, "newsingest_fetch_errors", stage="page")
+            raise
+        return result.body, result.final_url
+
+    async def _observe(self, item: Item, result: CommitResult) -> None:
+        if not (result.created or result.updated):
+            return
+        now = utc_now()
+        if item.polled_at:
+            await metrics.observe(self.redis, "newsingest_pipeline_latency_seconds",
+                                  max(0.0, now.timestamp() - item.polled_at))
+        published = parse_iso(item.published)
+        if published:
+            await metrics.observe(self.redis, "newsingest_ingest_lag_seconds",
+                                  max(0.0, (now - published).total_seconds()))
+
+
+def analyse_page(body: bytes, final_url: str, item: Item) -> Analysis:
+    """Clean the page, compute its dedup keys and extract its events (pure, CPU-bound)."""
+    page = clean_html(body, final_url)
+    canonical = canonical_url(item.url, page.canonical_url)
+    key = article_key(canonical)
+    published = item.published or page.date
+    article = Article(
+        key=key, url=item.url, canonical_url=canonical, text_hash=text_hash(page.text),
+        title=page.title or item.title or None, feed=item.feed, published=published,
+        language=page.language, item_id=item.item_id, text=page.text,
+    )
+    doc = Document(text=page.text, doc_id=key, title=article.title, published=published,
+                   url=canonical, feed=item.feed, language=page.language)
+    return Analysis(article, tuple(extract_events(doc)))

@@ -1,0 +1,160 @@
+"""consume(): XREADGROUP -> handler -> XACK, with reclaiming of stuck entries and dead letters.
+
+A handler that returns means XACK. One that raises leaves the entry pending: after
+`claim_idle_s` a live worker reclaims it (XAUTOCLAIM), which doubles as the retry backoff.
+A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead-letter stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from redis.exceptions import ResponseError
+
+from workers import keys, metrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, dict[str, str]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    stream: str = keys.ITEMS_STREAM
+    group: str = keys.ITEMS_GROUP
+    dead_stream: str = keys.DEAD_STREAM
+    concurrency: int = 8
+    block_ms: int = 1000
+    claim_idle_s: float = 60.0
+    max_deliveries: int = 5
+    grace_s: float = 8.0          # in-flight entries may finish this long after stop
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Errors that no retry can fix (a 404, a page with no text) go straight to dead letters."""
+    return bool(getattr(exc, "permanent", False))
+
+
+async def ensure_group(redis: Any, stream: str, group: str) -> None:
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as e:
+        if "BUSYGROUP" not in str(e):
+            raise
+
+
+def parse_entries(reply: Any) -> list[tuple[str, dict[str, str]]]:
+    """Entries from an XREADGROUP or XAUTOCLAIM reply (RESP2 shapes, see service/redisconn.py)."""
+    if not reply:
+        return []
+    if isinstance(reply, list) and reply and isinstance(reply[0], list) and len(reply[0]) == 2 \
+            and isinstance(reply[0][1], list):
+        return [(eid, fields) for _, entries in reply for eid, fields in entries if fields]
+    return [(eid, fields) for eid, fields in reply if fields]
+
+
+class Consumer:
+    """One consumer of the group; runs up to `concurrency` handlers at once."""
+
+    def __init__(self, redis: Any, name: str, handler: Handler, settings: QueueSettings) -> None:
+        self.redis = redis
+        self.name = name
+        self.handler = handler
+        self.s = settings
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self._next_claim = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Read and handle entries until `stop` is set, then let in-flight ones finish."""
+        await ensure_group(self.redis, self.s.stream, self.s.group)
+        while not stop.is_set():
+            await self._wait_for_slot(stop)
+            if stop.is_set():
+                break
+            for entry_id, fields in await self._next_batch():
+                self._spawn(entry_id, fields)
+        await self._drain()
+
+    async def _wait_for_slot(self, stop: asyncio.Event) -> None:
+        while len(self.in_flight) >= self.s.concurrency and not stop.is_set():
+            await asyncio.wait(self.in_flight, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _next_batch(self) -> list[tuple[str, dict[str, str]]]:
+        free = self.s.concurrency - len(self.in_flight)
+        if time.monotonic() >= self._next_claim:
+            self._next_claim = time.monotonic() + max(self.s.claim_idle_s / 4, 0.5)
+            claimed = await self._reclaim(free)
+            if claimed:
+                return claimed
+        reply = await self.redis.xreadgroup(self.s.group, self.name, {self.s.stream: ">"},
+                                            count=free, block=self.s.block_ms)
+        return parse_entries(reply)
+
+    async def _reclaim(self, count: int) -> list[tuple[str, dict[str, str]]]:
+        """Entries idle past claim_idle_s (their worker died or failed); dead-letter the hopeless."""
+        reply = await self.redis.xautoclaim(self.s.stream, self.s.group, self.name,
+                                            min_idle_time=int(self.s.claim_idle_s * 1000),
+                                            start_id="0-0", count=count)
+        entries = parse_entries(reply[1] if len(reply) > 1 else [])
+        live = []
+        for entry_id, fields in entries:
+            if await self._deliveries(entry_id) > self.s.max_deliveries:
+                error = await self.redis.hget(keys.ITEM_ERRORS, entry_id) or "too many deliveries"
+                await self.dead_letter(entry_id, fields, error)
+            else:
+                live.append((entry_id, fields))
+        if live:
+            await metrics.incr(self.redis, "newsingest_items_reclaimed", len(live))
+        return live
+
+    async def _deliveries(self, entry_id: str) -> int:
+        rows = await self.redis.xpending_range(self.s.stream, self.s.group, entry_id, entry_id, 1)
+        return int(rows[0]["times_delivered"]) if rows else 0
+
+    def _spawn(self, entry_id: str, fields: dict[str, str]) -> None:
+        task = asyncio.create_task(self._handle(entry_id, fields))
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
+    async def _handle(self, entry_id: str, fields: dict[str, str]) -> None:
+        try:
+            await self.handler(entry_id, fields)
+        except asyncio.CancelledError:
+            raise  # shutting down: the entry stays pending for another worker
+        except Exception as e:  # any failure of one entry must not stop the consumer
+            await self._failed(entry_id, fields, e)
+            return
+        await self.redis.xack(self.s.stream, self.s.group, entry_id)
+        await self.redis.hdel(keys.ITEM_ERRORS, entry_id)
+
+    async def _failed(self, entry_id: str, fields: dict[str, str], exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if is_permanent(exc):
+            await self.dead_letter(entry_id, fields, error)
+            return
+        log.warning("entry=%s outcome=retry error=%r", entry_id, error)
+        await self.redis.hset(keys.ITEM_ERRORS, entry_id, error[:500])
+
+    async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
+        """Move an entry to the dead-letter stream with its error, then ack it."""
+        log.warning("entry=%s outcome=dead_letter error=%r", entry_id, error)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xadd(self.s.dead_stream, {**fields, "entry_id": entry_id, "error": error[:500]},
+                  maxlen=100_000, approximate=True)
+        pipe.xack(self.s.stream, self.s.group, entry_id)
+        pipe.hdel(keys.ITEM_ERRORS, entry_id)
+        pipe.hincrby(keys.METRICS, metrics.field("newsingest_items_dead_lettered"), 1)
+        pipe.hincrby(keys.METRICS, metrics.field("newsingest_articles", verdict="failed"), 1)
+        await pipe.execute()
+
+    async def _drain(self) -> None:
+        if not self.in_flight:
+            return
+        done, pending = await asyncio.wait(self.in_flight, timeout=self.s.grace_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
