@@ -285,3 +285,81 @@ def fingerprint(text: str, num_perm: int = NUM_PERM) -> Fingerprint:
     hashes = _shingle_hashes(words)
     codes = tuple(_sentence_code(s) for s in sentences[:MAX_SENTENCES])
     return Fingerprint(digest, min(len(hashes), 0xFFFF), _signature_of(hashes, num_perm), codes)
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision
+
+SAME_STORY_JACCARD = 0.5    # estimated Jaccard from which two texts tell the same story ...
+SAME_STORY_CONTAINED = 0.8  # ... or the share of the shorter one found in the longer one
+ADDED_WORDS_UPDATE = 30     # new prose beyond this is a revision, not a caption or a credit line
+FIGURE_MIN_WORDS = 5        # a changed number counts in a sentence at least this long
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An indexed article the new one might copy or revise: found by URL, text hash or band."""
+
+    key: str
+    canonical_url: str
+    fingerprint: Fingerprint
+
+
+def _contained(old: Fingerprint, new: Fingerprint, jaccard: float) -> float:
+    """Share of the smaller shingle set inside the larger, from Jaccard and the two sizes."""
+    smaller = min(old.size, new.size)
+    if smaller == 0:
+        return 0.0
+    shared = jaccard * (old.size + new.size) / (1.0 + jaccard)
+    return min(1.0, shared / smaller)
+
+
+def _same_story(old: Fingerprint, new: Fingerprint, jaccard: float) -> bool:
+    if min(old.size, new.size) < MIN_SHINGLES:
+        return False
+    return jaccard >= SAME_STORY_JACCARD or _contained(old, new, jaccard) >= SAME_STORY_CONTAINED
+
+
+def _changed_figure(old: Fingerprint, new: Fingerprint) -> bool:
+    """A sentence kept word for word but with other numbers: a corrected count or date."""
+    old_codes = set(old.sentences)
+    old_skeletons = {c >> 16 for c in old.sentences if c & 0xFF >= FIGURE_MIN_WORDS}
+    return any(c not in old_codes and (c >> 8) & 0xFF and c >> 16 in old_skeletons
+               for c in new.sentences if c & 0xFF >= FIGURE_MIN_WORDS)
+
+
+def _added_words(old: Fingerprint, new: Fingerprint) -> int:
+    """Words in sentences of the new version that the old one does not have."""
+    old_skeletons = {c >> 16 for c in old.sentences}
+    return sum(c & 0xFF for c in new.sentences if c >> 16 not in old_skeletons)
+
+
+def is_revision(old: Fingerprint, new: Fingerprint) -> bool:
+    """True when new revises old (figures corrected, prose added), not a mere copy of it."""
+    return _changed_figure(old, new) or _added_words(old, new) >= ADDED_WORDS_UPDATE
+
+
+def _judge(old: Candidate, new: Fingerprint, reason: str) -> Verdict:
+    jaccard = similarity(old.fingerprint.signature, new.signature)
+    kind = "update" if is_revision(old.fingerprint, new) else "duplicate"
+    return Verdict(kind, reason, matched=old.key, similarity=round(jaccard, 3))
+
+
+def decide(canonical: str, new: Fingerprint, candidates: Iterable[Candidate]) -> Verdict:
+    """new, duplicate or update of the best-matching candidate, with the reason."""
+    pool = list(candidates)
+    for c in pool:
+        if c.canonical_url == canonical:
+            if c.fingerprint.text_hash == new.text_hash:
+                return Verdict("duplicate", "canonical_url", matched=c.key, similarity=1.0)
+            # The same page fetched again with other text: a revision unless only trimmings moved.
+            return _judge(c, new, "canonical_url")
+    for c in pool:
+        if c.fingerprint.text_hash == new.text_hash:
+            return Verdict("duplicate", "text_hash", matched=c.key, similarity=1.0)
+    scored = [(similarity(c.fingerprint.signature, new.signature), c) for c in pool]
+    scored = [(j, c) for j, c in scored if _same_story(c.fingerprint, new, j)]
+    if not scored:
+        return Verdict("new", "first")
+    _, best = max(scored, key=lambda jc: jc[0])
+    return _judge(best, new, "near_duplicate")

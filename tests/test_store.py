@@ -1,0 +1,116 @@
+"""The rolling store on a real private Redis: atomic commits, dedup verdicts, queries, trimming."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from workers import keys
+from workers.records import Actor, Article, Event, Location, Source
+from workers.store import EventQuery, RollingStore
+
+NOW = datetime(2015, 10, 10, 12, 0, tzinfo=timezone.utc)
+
+
+def article(key: str = "a1", url: str = "http://ex.org/a", text_hash: str = "h1") -> Article:
+    return Article(key=key, url=url, canonical_url=url, text_hash=text_hash, title="t",
+                   feed="http://ex.org/feed", published=None, language="en", item_id=url)
+
+
+def event(eid: str = "e1", fatalities: int | None = 100, country: str = "SY",
+          etype: str = "Battles", date: str = "2015-10-10") -> Event:
+    return Event(id=eid, event_type=etype, sub_event_type="Armed clash", date=date,
+                 location=Location("Idlib", "Idlib", country, 35.9, 36.6),
+                 actors=(Actor("al-Nusra Front", "actor1"),), fatalities=fatalities, injured=None,
+                 summary="s", confidence=0.8, sources=(Source("http://ex.org/a"),))
+
+
+async def messages(redis: object, count: int, action: object) -> list[dict]:
+    """Run `action` while subscribed; return the channel messages it caused."""
+    pubsub = redis.pubsub()  # type: ignore[attr-defined]
+    await pubsub.subscribe(keys.EVENTS_CHANNEL)
+    await pubsub.get_message(timeout=1.0)
+    await action  # type: ignore[misc]
+    got = []
+    for _ in range(count + 1):
+        msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+        if msg:
+            got.append(json.loads(msg["data"]))
+    await pubsub.aclose()
+    return got
+
+
+async def test_commit_publishes_once_per_entry(redis: object) -> None:
+    """A redelivered entry (same entry id) stores and publishes nothing a second time."""
+    store = RollingStore(redis, 7 * 86400)
+    first = await messages(redis, 1, store.commit("1-0", article(), [event()], NOW, 0.0))
+    again = await store.commit("1-0", article(), [event()], NOW, 0.0)
+    assert [m["kind"] for m in first] == ["created"]
+    assert first[0]["event"]["version"] == 1 and first[0]["event"]["first_seen"]
+    assert again.verdict == "done" and again.created == 0
+    assert await redis.xlen(keys.EVENTS_STREAM) == 1  # type: ignore[attr-defined]
+
+
+async def test_verdicts_by_url_and_text_hash(redis: object) -> None:
+    """Same URL and text is a duplicate; same text elsewhere too; new text at a URL an update."""
+    store = RollingStore(redis, 7 * 86400)
+    assert (await store.commit("1-0", article(), [event()], NOW, 0)).verdict == "new"
+    same_url = await store.commit("2-0", article(), [event()], NOW, 0)
+    assert (same_url.verdict, same_url.reason) == ("duplicate", "canonical_url")
+    copy = await store.commit("3-0", article("a2", "http://other.org/x"), [event("e9")], NOW, 0)
+    assert (copy.verdict, copy.reason, copy.matched) == ("duplicate", "text_hash", "a1")
+    assert copy.created == 0
+    revised = await store.commit("4-0", article(text_hash="h2"), [event(fatalities=120)], NOW, 0)
+    assert (revised.verdict, revised.updated) == ("update", 1)
+    stored = await store.get("e1")
+    assert stored and stored["fatalities"] == 120 and stored["version"] == 2
+    record = await store.article("a2")
+    assert record and record["verdict"]["verdict"] == "duplicate"
+
+
+async def test_unchanged_event_in_update_is_not_republished(redis: object) -> None:
+    """An update whose re-extracted event did not change publishes nothing for it."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    result = await store.commit("2-0", article(text_hash="h2"), [event()], NOW, 0)
+    assert (result.verdict, result.created, result.updated) == ("update", 0, 0)
+
+
+async def test_query_filters_and_orders(redis: object) -> None:
+    """Events come newest first and filter by time range, type and country."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event("e1", date="2015-10-09"),
+                                         event("e2", country="IQ", date="2015-10-10"),
+                                         event("e3", etype="Protests", date="2015-10-11")],
+                       NOW, 0)
+    ids = [e["id"] for e in await store.query(EventQuery())]
+    assert ids == ["e3", "e2", "e1"]
+    assert [e["id"] for e in await store.query(EventQuery(country="iq"))] == ["e2"]
+    assert [e["id"] for e in await store.query(EventQuery(event_type="Protests"))] == ["e3"]
+    since = datetime(2015, 10, 10, tzinfo=timezone.utc)
+    assert [e["id"] for e in await store.query(EventQuery(since=since, limit=1))] == ["e3"]
+
+
+async def test_trim_drops_only_what_left_the_window(redis: object) -> None:
+    """Trimming removes events, articles and dedup keys first seen before the window."""
+    store = RollingStore(redis, 3600)
+    await store.commit("1-0", article(), [event("old")], NOW - timedelta(hours=2), 0)
+    await store.commit("2-0", article("b", "http://ex.org/b", "hb"), [event("new")], NOW, 0)
+    assert await store.trim(NOW) >= 2
+    assert await store.get("old") is None and await store.get("new") is not None
+    assert not await redis.hexists(keys.DEDUP_URL, "http://ex.org/a")  # type: ignore[attr-defined]
+    assert await redis.hexists(keys.DEDUP_URL, "http://ex.org/b")  # type: ignore[attr-defined]
+    # The trimmed article's URL is new again.
+    assert (await store.commit("3-0", article(), [], NOW, 0)).verdict == "new"
+
+
+async def test_racing_commits_yield_one_new(redis: object) -> None:
+    """Two workers committing copies of one article at once: exactly one `new`."""
+    store = RollingStore(redis, 7 * 86400)
+    results = await asyncio.gather(*[
+        store.commit(f"{i}-0", replace(article(f"k{i}", f"http://site{i}.org/a")), [event()],
+                     NOW, 0) for i in range(10)])
+    assert sorted(r.verdict for r in results).count("new") == 1
+    assert await redis.xlen(keys.EVENTS_STREAM) == 1  # type: ignore[attr-defined]

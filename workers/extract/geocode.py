@@ -1,0 +1,98 @@
+"""Place mentions in a sentence, resolved against the gazetteer and the article's countries."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .lexicon import fold, place_key
+from .places import ADMIN1, CITY, COUNTRY, Place, gazetteer
+
+# Capitalised runs, allowing Arabic-style particles: "Dara'a al-Balad", "Deir ez-Zor".
+NAME = re.compile(r"(?<![\w'’])(?:(?:al|el|ad|ar|as|an|at|ash|az|ad|de|del|la|le|san|santa)[-\s])?"
+                  r"[A-Z][\w'’‘ʿ-]*(?:\s+(?:(?:al|el|de|del|la|di|ad|ar|as|ez|es|ash|du|des|of)"
+                  r"[-\s]+)?[A-Z][\w'’‘ʿ-]*){0,3}")
+CUE_BEFORE = re.compile(r"\b(?:in|near|at|from|outside|around|of|into|to|towards|on|across|"
+                        r"inside|village|town|city|district|province|region|area|state)\s+"
+                        r"(?:the\s+)?(?:\w+\s+){0,3}$", re.I)
+ADMIN_AFTER = re.compile(r"^\s*(?:province|governorate|state|region|department|prefecture|"
+                         r"oblast|county)\b", re.I)
+ADMIN_BEFORE = re.compile(r"\b(?:province|governorate|state|region|department|prefecture)\s+of\s+$", re.I)
+REFERENCE = re.compile(r"(?:\b(?:km|kms|kilomet(?:er|re)s?|miles?)\b[^.;]{0,40}?\b(?:of|from)\s+"
+                       r"(?:the\s+)?(?:\w+\s*,?\s+){0,2}$)", re.I)
+SMALL_TOWN = 15000
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    place: Place
+    start: int
+    text: str
+
+
+def country_context(text: str) -> Counter[str]:
+    """How often each country is named or implied (demonyms, capitals) in the article."""
+    words, counts = gazetteer().country_words, Counter[str]()
+    for m in NAME.finditer(text):
+        tokens = m.group(0).replace("’s", "").replace("'s", "").split()
+        for i in range(len(tokens)):
+            for j in range(len(tokens), i, -1):
+                cc = words.get(fold(" ".join(tokens[i:j])))
+                if cc:
+                    counts[cc] += 1
+                    break
+    return counts
+
+
+def _candidates(run: str) -> list[tuple[int, int, str]]:
+    """Word n-grams of a capitalised run, longest first: (start offset, end offset, text)."""
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", run)]
+    out = []
+    for n in range(len(spans), 0, -1):
+        for i in range(len(spans) - n + 1):
+            s, e = spans[i][0], spans[i + n - 1][1]
+            out.append((s, e, run[s:e].rstrip(",.;:’'")))
+    return out
+
+
+def _choose(places: list[Place], context: Counter[str], want_admin: bool, cued: bool) -> Place | None:
+    def rank(p: Place) -> tuple[float, ...]:
+        in_context = context.get(p.cc, 0)
+        admin_bonus = 1 if (p.kind == ADMIN1) == want_admin else 0
+        return (in_context > 0, admin_bonus, p.kind == COUNTRY, p.population)
+
+    usable = [p for p in places if p.kind != CITY or p.population >= SMALL_TOWN
+              or (cued and (not context or context.get(p.cc)))]
+    return max(usable, key=rank) if usable else None
+
+
+def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
+    """Places named in the sentence, reference points ("80 km north of X") left out."""
+    g, out = gazetteer(), []
+    for run in NAME.finditer(sentence):
+        taken_until = -1
+        for s, e, text in _candidates(run.group(0)):
+            start = run.start() + s
+            if start < taken_until or not text:
+                continue
+            key = place_key(text)
+            if not key or key in g.stop or len(key) < 3:
+                continue
+            end = run.start() + e
+            after, before = sentence[end:end + 14], sentence[max(0, start - 60):start]
+            if after.startswith("-based") or REFERENCE.search(before):
+                continue
+            want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
+            place = _choose(g.lookup(key), context, want_admin, bool(CUE_BEFORE.search(before)))
+            if place:
+                out.append(Mention(place, start, text))
+                taken_until = end
+    return out
+
+
+def most_specific(found: list[Mention]) -> Mention | None:
+    """The incident's place: the most specific kind, the first named among equals."""
+    if not found:
+        return None
+    return max(found, key=lambda m: (m.place.kind, -m.start))
