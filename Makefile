@@ -1,0 +1,49 @@
+# newsingest: `make run` starts the daemon, `make test` runs the suite. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run demo test bench bench-dedup eval lint clean install dev
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+run: install  ## the daemon on seeds/feeds.opml, embedded Redis unless NEWSINGEST_REDIS_URL is set
+	$(BIN)/newsingest run
+
+demo: install  ## the daemon against a local site made from seeds/: events within seconds
+	$(BIN)/newsingest demo
+
+test: dev  ## the whole suite, on a private redis-server it starts itself
+	$(BIN)/pytest
+
+bench: install  ## end-to-end throughput, latency, RSS, trafilatura baseline, cleaning F1, extraction speed
+	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_extract.py
+
+bench-dedup: install  ## duplicate detection precision/recall and cost per article
+	$(BIN)/python bench/dedup_variants.py
+
+eval: install  ## event extraction scored on ../shared/eval/events
+	$(BIN)/python bench/eval_events.py
+
+lint: dev
+	$(BIN)/pip install --quiet ruff mypy
+	$(BIN)/ruff check service workers tests bench
+	$(BIN)/mypy --ignore-missing-imports service workers
+
+clean:
+	rm -rf $(VENV) var build *.egg-info
