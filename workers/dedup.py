@@ -120,7 +120,6 @@ _UNICODE_DROPS = ("\u2019".encode(), "\u2018".encode(), "\u02bc".encode())
 _UNICODE_ENDS = ("\u2026".encode(), "\u3002".encode())
 _DIGITS = b"0123456789"
 _NOT_DIGITS = bytes(c for c in range(256) if c not in _DIGITS)
-_DIGITS_TO_HASH = bytes.maketrans(_DIGITS, b"#" * 10)
 
 
 def _unicode_words(chunk: bytes) -> list[bytes]:
@@ -237,16 +236,38 @@ def lsh_bands(signature: Sequence[int], bands: int = BANDS, rows: int = ROWS) ->
 # ---------------------------------------------------------------------------------------------
 # Sentence sketch: what changed between two versions, which a resemblance score cannot say
 
-MAX_SENTENCES = 96      # 4 bytes each; longer articles keep their first 96 sentences
+MAX_SENTENCES = 96      # 4 bytes each; longer articles keep a sample (see _sentence_sample)
+_NUMBER_RUN = re.compile(rb"\d+(?: \d+)*")
 
 
 def _sentence_code(words: list[bytes]) -> int:
-    """skeleton hash (16 bits, digits as #) | figures hash (8 bits, 0 = none) | word count."""
+    """skeleton hash (16 bits) | figures hash (8 bits, 0 = none) | word count (8 bits)."""
     joined = b" ".join(words)
     digits = joined.translate(None, _NOT_DIGITS)
-    skeleton = zlib.crc32(joined.translate(_DIGITS_TO_HASH)) >> 16
+    if digits:
+        # "9 killed" -> "12 killed", "950" -> "1,050": one skeleton whatever the digits.
+        joined = _NUMBER_RUN.sub(b"#", joined)
+    skeleton = zlib.crc32(joined) >> 16
     figures = (zlib.crc32(digits) & 0xFF) | 1 if digits else 0
     return skeleton << 16 | figures << 8 | min(len(words), 255)
+
+
+def _sentence_sample(codes: list[int]) -> tuple[int, ...]:
+    """All codes, or the MAX_SENTENCES with the smallest skeletons: a sample that two versions
+    of a long article draw alike, where "the first N" would shift with every cut at the top."""
+    if len(codes) <= MAX_SENTENCES:
+        return tuple(codes)
+    return tuple(sorted(codes)[:MAX_SENTENCES])
+
+
+def _comparable(old: Sequence[int], new: Sequence[int]) -> tuple[list[int], list[int]]:
+    """The codes of both samples below the lower of their cut-offs, so that both cover it."""
+    cut = min(_cutoff(old), _cutoff(new))
+    return [c for c in old if c >> 16 <= cut], [c for c in new if c >> 16 <= cut]
+
+
+def _cutoff(codes: Sequence[int]) -> int:
+    return max(c >> 16 for c in codes) if len(codes) >= MAX_SENTENCES else 0xFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +277,7 @@ class Fingerprint:
     text_hash: str                  # hex, as text_hash()
     size: int                       # distinct shingles (capped at 65535)
     signature: tuple[int, ...]      # NUM_PERM 16-bit MinHash values
-    sentences: tuple[int, ...]      # _sentence_code of the first MAX_SENTENCES sentences
+    sentences: tuple[int, ...]      # _sentence_code per sentence, sampled past MAX_SENTENCES
 
     def bands(self, bands: int = BANDS, rows: int = ROWS) -> list[str]:
         """LSH band keys of this article."""
@@ -283,7 +304,7 @@ def fingerprint(text: str, num_perm: int = NUM_PERM) -> Fingerprint:
     words = [w for sentence in sentences for w in sentence]
     digest = hashlib.blake2b(b" ".join(words), digest_size=16).hexdigest()
     hashes = _shingle_hashes(words)
-    codes = tuple(_sentence_code(s) for s in sentences[:MAX_SENTENCES])
+    codes = _sentence_sample([_sentence_code(s) for s in sentences])
     return Fingerprint(digest, min(len(hashes), 0xFFFF), _signature_of(hashes, num_perm), codes)
 
 
@@ -292,7 +313,7 @@ def fingerprint(text: str, num_perm: int = NUM_PERM) -> Fingerprint:
 
 SAME_STORY_JACCARD = 0.5    # estimated Jaccard from which two texts tell the same story ...
 SAME_STORY_CONTAINED = 0.8  # ... or the share of the shorter one found in the longer one
-ADDED_WORDS_UPDATE = 30     # new prose beyond this is a revision, not a caption or a credit line
+ADDED_WORDS_UPDATE = 20     # new prose from here is a revision; captions and credits are shorter
 FIGURE_MIN_WORDS = 5        # a changed number counts in a sentence at least this long
 
 
@@ -320,23 +341,25 @@ def _same_story(old: Fingerprint, new: Fingerprint, jaccard: float) -> bool:
     return jaccard >= SAME_STORY_JACCARD or _contained(old, new, jaccard) >= SAME_STORY_CONTAINED
 
 
-def _changed_figure(old: Fingerprint, new: Fingerprint) -> bool:
+def _changed_figure(old: Sequence[int], new: Sequence[int]) -> bool:
     """A sentence kept word for word but with other numbers: a corrected count or date."""
-    old_codes = set(old.sentences)
-    old_skeletons = {c >> 16 for c in old.sentences if c & 0xFF >= FIGURE_MIN_WORDS}
+    old_codes = set(old)
+    old_skeletons = {c >> 16 for c in old if c & 0xFF >= FIGURE_MIN_WORDS}
     return any(c not in old_codes and (c >> 8) & 0xFF and c >> 16 in old_skeletons
-               for c in new.sentences if c & 0xFF >= FIGURE_MIN_WORDS)
+               for c in new if c & 0xFF >= FIGURE_MIN_WORDS)
 
 
-def _added_words(old: Fingerprint, new: Fingerprint) -> int:
+def _added_words(old: Sequence[int], new: Sequence[int]) -> int:
     """Words in sentences of the new version that the old one does not have."""
-    old_skeletons = {c >> 16 for c in old.sentences}
-    return sum(c & 0xFF for c in new.sentences if c >> 16 not in old_skeletons)
+    old_skeletons = {c >> 16 for c in old}
+    return sum(c & 0xFF for c in new if c >> 16 not in old_skeletons)
 
 
 def is_revision(old: Fingerprint, new: Fingerprint) -> bool:
     """True when new revises old (figures corrected, prose added), not a mere copy of it."""
-    return _changed_figure(old, new) or _added_words(old, new) >= ADDED_WORDS_UPDATE
+    old_codes, new_codes = _comparable(old.sentences, new.sentences)
+    return (_changed_figure(old_codes, new_codes)
+            or _added_words(old_codes, new_codes) >= ADDED_WORDS_UPDATE)
 
 
 def _judge(old: Candidate, new: Fingerprint, reason: str) -> Verdict:

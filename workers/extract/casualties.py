@@ -61,6 +61,7 @@ TOTAL = re.compile(
     r"in\s+(?:the\s+)?(?:past|last|recent)\s+(?:\w+\s+)?(?:months|years|decades?)|"
     r"this\s+year|last\s+year|(?:war|conflict)\s+has\s+(?:claimed|killed|left))\b",
     re.I)
+VERB_IN_GAP = re.compile(r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|were|was)\b", re.I)
 BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})", re.I)
 # Nouns that a number may count without being people.
 NOT_PEOPLE = re.compile(
@@ -82,7 +83,8 @@ def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], boo
     values, seen = [], False
     for pattern in patterns:
         for m in pattern.finditer(text):
-            if NOT_PEOPLE.search(m.groupdict().get("gap") or "") or _is_age_or_money(text, m):
+            gap = m.groupdict().get("gap") or ""
+            if NOT_PEOPLE.search(gap) or VERB_IN_GAP.search(gap) or _is_age_or_money(text, m):
                 continue
             if re.search(r"\bincluding\s+$|\bamong\s+them\s+$", text[max(0, m.start() - 14):m.start()], re.I):
                 continue

@@ -13,15 +13,21 @@ from .places import ADMIN1, CITY, COUNTRY, Place, gazetteer
 NAME = re.compile(r"(?<![\w'’])(?:(?:al|el|ad|ar|as|an|at|ash|az|ad|de|del|la|le|san|santa)[-\s])?"
                   r"[A-Z][\w'’‘ʿ-]*(?:\s+(?:(?:al|el|de|del|la|di|ad|ar|as|ez|es|ash|du|des|of)"
                   r"[-\s]+)?[A-Z][\w'’‘ʿ-]*){0,3}")
-CUE_BEFORE = re.compile(r"\b(?:in|near|at|from|outside|around|of|into|to|towards|on|across|"
+CUE_BEFORE = re.compile(r"\b(?:in|near|at|outside|around|of|into|to|towards|on|across|"
                         r"inside|village|town|city|district|province|region|area|state)\s+"
-                        r"(?:the\s+)?(?:\w+\s+){0,3}$", re.I)
+                        r"(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
 ADMIN_AFTER = re.compile(r"^\s*(?:province|governorate|state|region|department|prefecture|"
                          r"oblast|county)\b", re.I)
 ADMIN_BEFORE = re.compile(r"\b(?:province|governorate|state|region|department|prefecture)\s+of\s+$", re.I)
 REFERENCE = re.compile(r"(?:\b(?:km|kms|kilomet(?:er|re)s?|miles?)\b[^.;]{0,40}?\b(?:of|from)\s+"
                        r"(?:the\s+)?(?:\w+\s*,?\s+){0,2}$)", re.I)
+MEDIA_AFTER = re.compile(r"^\s*(?:satellite\s+)?(?:channel|tv|television|news|agency|newspaper|radio|"
+                         r"daily|website|times|post|herald|tribune)\b", re.I)
+# "militants from Uzbekistan and Chechnya": where people come from is not where it happened.
+ORIGIN = re.compile(r"\b(?:from|native\s+of|citizens?\s+of|nationals?\s+of)\s+(?:the\s+)?"
+                    r"(?:[\w'’-]+\s+(?:and\s+)?)?$", re.I)
 SMALL_TOWN = 15000
+FOREIGN_TOWN = 100000
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,7 @@ class Mention:
     place: Place
     start: int
     text: str
+    cued: bool = False      # "in X", "near X", "village of X": named as where things happened
 
 
 def country_context(text: str) -> Counter[str]:
@@ -62,8 +69,13 @@ def _choose(places: list[Place], context: Counter[str], want_admin: bool, cued: 
         admin_bonus = 1 if (p.kind == ADMIN1) == want_admin else 0
         return (in_context > 0, admin_bonus, p.kind == COUNTRY, p.population)
 
-    usable = [p for p in places if p.kind != CITY or p.population >= SMALL_TOWN
-              or (cued and (not context or context.get(p.cc)))]
+    def plausible(p: Place) -> bool:
+        if p.kind == COUNTRY or context.get(p.cc) or not context:
+            return p.kind != CITY or p.population >= SMALL_TOWN or cued
+        # A town abroad, in an article about elsewhere, needs to be a big one.
+        return p.population >= FOREIGN_TOWN or p.kind == ADMIN1
+
+    usable = [p for p in places if plausible(p)]
     return max(usable, key=rank) if usable else None
 
 
@@ -80,13 +92,15 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             if not key or key in g.stop or len(key) < 3:
                 continue
             end = run.start() + e
-            after, before = sentence[end:end + 14], sentence[max(0, start - 60):start]
-            if after.startswith("-based") or REFERENCE.search(before):
+            after, before = sentence[end:end + 30], sentence[max(0, start - 60):start]
+            if after.startswith("-based") or MEDIA_AFTER.match(after) or REFERENCE.search(before) \
+                    or ORIGIN.search(before):
                 continue
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
-            place = _choose(g.lookup(key), context, want_admin, bool(CUE_BEFORE.search(before)))
+            cued = bool(CUE_BEFORE.search(before))
+            place = _choose(g.lookup(key), context, want_admin, cued)
             if place:
-                out.append(Mention(place, start, text))
+                out.append(Mention(place, start, text, cued))
                 taken_until = end
     return out
 
@@ -95,4 +109,4 @@ def most_specific(found: list[Mention]) -> Mention | None:
     """The incident's place: the most specific kind, the first named among equals."""
     if not found:
         return None
-    return max(found, key=lambda m: (m.place.kind, -m.start))
+    return max(found, key=lambda m: (m.cued or m.place.kind == COUNTRY, m.place.kind, -m.start))

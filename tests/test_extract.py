@@ -1,0 +1,139 @@
+"""Event extraction: the seed article (golden) and short texts for the tricky cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workers.extract import detect_language, extract_events
+from workers.records import Document
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "syria_idlib_clashes.txt"
+
+
+def events(text: str, published: str | None = "2015-10-10"):
+    return extract_events(Document(text=text, doc_id="t", published=published))
+
+
+def only(text: str):
+    found = events(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def seed_events():
+    return extract_events(Document(text=SEED.read_text(encoding="utf-8"), doc_id="seed"))
+
+
+def test_seed_yields_three_armed_clashes(seed_events):
+    """The seed article reports exactly three incidents, all armed clashes in Syria."""
+    assert len(seed_events) == 3
+    assert {e.sub_event_type for e in seed_events} == {"Armed clash"}
+    assert {e.location.country for e in seed_events} == {"SY"}
+
+
+def test_seed_places_and_fatalities(seed_events):
+    """Al-Fu'ah/Kafriya (Idlib) 100 killed, Latakia 80, Dara'a al-Balad unknown."""
+    idlib, latakia, daraa = seed_events
+    assert idlib.location.admin1 == "Idlib" and idlib.fatalities == 100
+    assert "Fu" in (idlib.location.name or "") or "Kafriya" in (idlib.location.name or "")
+    assert latakia.location.admin1 == "Latakia" and latakia.fatalities == 80
+    assert daraa.location.admin1 == "Daraa" and daraa.fatalities is None
+
+
+def test_seed_has_no_totals_or_distances(seed_events):
+    """War totals, five-month totals and distances never become casualty figures."""
+    figures = {e.fatalities for e in seed_events} | {e.injured for e in seed_events}
+    assert not figures & {240000, 12, 348, 114, 216, 70}
+
+
+def test_seed_ids_are_deterministic(seed_events):
+    """The same document gives the same event ids, each with the document as its source."""
+    again = extract_events(Document(text=SEED.read_text(encoding="utf-8"), doc_id="seed"))
+    assert [e.id for e in again] == [e.id for e in seed_events]
+    assert len({e.id for e in seed_events}) == 3
+    assert all(e.sources and e.language == "en" for e in seed_events)
+
+
+def test_number_words_and_more_than():
+    """'more than twenty-five' is 25 and injured counts are read too."""
+    e = only("Gunmen killed more than twenty-five villagers and wounded eleven others "
+             "in an attack on Mafa in Borno state, Nigeria, on Sunday.")
+    assert (e.fatalities, e.injured) == (25, 11)
+    assert e.location.country == "NG"
+
+
+def test_range_takes_lower_bound():
+    """A range of deaths takes its lower bound."""
+    assert only("Between 10 and 15 soldiers were killed when militants attacked an army "
+                "base near Kabul, Afghanistan.").fatalities == 10
+
+
+def test_dozens_is_twelve():
+    """'Dozens' is coded as 12, ACLED's conservative reading."""
+    assert only("A car bomb exploded in a crowded market in Baghdad, killing dozens of "
+                "people.").fatalities == 12
+
+
+def test_no_one_killed_is_zero():
+    """A negation gives zero, not one."""
+    e = only("A roadside bomb exploded near a police patrol in Mogadishu, Somalia, "
+             "but no one was killed.")
+    assert e.fatalities == 0
+
+
+def test_total_over_months_is_not_the_incident():
+    """A total over months is context: the incident keeps its own figure."""
+    e = only("Two soldiers were killed in a landmine blast in Kunar, Afghanistan. "
+             "More than 300 people have been killed in the province since January.")
+    assert e.fatalities == 2
+
+
+def test_distance_age_and_money_are_not_casualties():
+    """Kilometres, ages and money never become casualty counts."""
+    e = only("A 45-year-old man was shot dead by gunmen in Culiacan, Mexico, 20 km from "
+             "the coast, after they stole $5,000 from his shop.")
+    assert e.fatalities == 1
+
+
+def test_two_incidents_in_one_text():
+    """Two places in two sentences make two incidents."""
+    found = events("Militants attacked an army post in Maiduguri, killing four soldiers. "
+                   "Separately, a suicide bomber killed nine people in Kano.")
+    assert sorted(e.fatalities for e in found) == [4, 9]
+    assert {e.sub_event_type for e in found} >= {"Suicide bomb"}
+
+
+def test_same_incident_twice_is_one_event():
+    """The same incident mentioned again later in the article becomes one event."""
+    found = events("Five people were killed in a suicide bombing in Kabul on Monday. "
+                   "Police said the bomber struck a checkpoint in Kabul.")
+    assert len(found) == 1 and found[0].fatalities == 5
+
+
+def test_protest_and_arrests():
+    """A protest that police disperse is a protest with intervention."""
+    e = only("Police fired tear gas to disperse thousands of protesters in Nairobi, Kenya.")
+    assert e.event_type == "Protests"
+
+
+def test_non_event_text_yields_nothing():
+    """An article with no event of these kinds yields no event."""
+    assert events("The new smartphone ships with a faster processor and a brighter screen, "
+                  "the company said at its launch in California on Tuesday.") == []
+
+
+def test_non_english_text_yields_nothing():
+    """Text in another language yields no event, and its language is detected."""
+    text = ("Les rebelles ont attaqué le village et tué dix personnes, selon les autorités "
+            "locales qui ont annoncé une enquête.")
+    assert detect_language(text) == "fr"
+    assert events(text) == []
+
+
+def test_date_resolved_against_publication():
+    """'On Saturday' resolves to the Saturday on or before publication."""
+    e = only("Three soldiers were killed in a clash with rebels in Goma, Congo, on Saturday.")
+    assert e.date == "2015-10-10"

@@ -1,0 +1,80 @@
+"""Turning a grouped incident into a public Event record."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..records import Actor, Document, Event, Location, Source
+from .classify import EventType, best, types
+from .dates import resolve_date
+from .engine import ARMED, Incident
+from .places import COUNTRY, gazetteer
+
+
+def classify_incident(inc: Incident) -> tuple[EventType, float]:
+    """The incident's type from the summed cues of its sentences, checked against its actors."""
+    total: dict[str, float] = {}
+    for s in inc.sentences:
+        for code, v in s.scores.items():
+            total[code] = total.get(code, 0.0) + v
+    found = best(total)
+    if found is None:
+        return types()["ARMED_CLASH"], 0.0
+    etype, value = found
+    kinds = [a.kind for s in inc.sentences[:1] for a in s.actors]
+    if etype.code == "ATTACK" and len(kinds) == 2 and all(k in ARMED for k in kinds):
+        etype = types()["ARMED_CLASH"]   # two armed sides fighting is a battle, not an attack
+    return etype, value
+
+
+def fatalities(inc: Incident) -> tuple[int | None, int | None]:
+    dead = [s.cas.fatalities for s in inc.sentences if s.cas.fatalities is not None]
+    hurt = [s.cas.injured for s in inc.sentences if s.cas.injured is not None]
+    return (max(dead) if dead else None), (max(hurt) if hurt else None)
+
+
+def location(inc: Incident) -> Location:
+    if inc.place is None:
+        return Location()
+    p, g = inc.place.place, gazetteer()
+    return Location(name=p.name, admin1=g.admin1_name(p), country=p.cc, lat=p.lat, lon=p.lon)
+
+
+def actors(inc: Incident) -> tuple[Actor, ...]:
+    for s in inc.sentences:
+        if s.actors:
+            return tuple(s.actors)
+    return ()
+
+
+def confidence(inc: Incident, value: float) -> float:
+    """Cue strength, a place and a stated figure each raise confidence; a country alone lowers it."""
+    c = 0.3 + min(value, 8.0) / 20
+    if inc.place is not None:
+        c += 0.1 if inc.place.place.kind == COUNTRY else 0.2
+    if any(s.cas.fatalities is not None or s.cas.injured is not None for s in inc.sentences):
+        c += 0.1
+    return round(min(c, 0.99), 2)
+
+
+def base_id(doc: Document) -> str:
+    return doc.doc_id or hashlib.sha1(doc.text.encode("utf-8")).hexdigest()[:16]
+
+
+def to_event(doc: Document, inc: Incident, n: int, language: str | None) -> Event:
+    etype, value = classify_incident(inc)
+    dead, hurt = fatalities(inc)
+    return Event(
+        id=f"{base_id(doc)}:{n}",
+        event_type=etype.event_type,
+        sub_event_type=etype.sub_event_type,  # type: ignore[arg-type]
+        date=resolve_date(" ".join(s.text for s in inc.sentences), doc.published),
+        location=location(inc),
+        actors=actors(inc),
+        fatalities=dead,
+        injured=hurt,
+        summary=inc.sentences[0].text,
+        confidence=confidence(inc, value),
+        sources=(Source(url=doc.url, title=doc.title, feed=doc.feed, published=doc.published),),
+        language=language,
+    )

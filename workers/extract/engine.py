@@ -1,0 +1,106 @@
+"""From a document to events: sentences -> cues -> incidents (grouped by place) -> events."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..records import Actor, Document, Event, Location, Source
+from .actors import find_actors
+from .casualties import TOTAL, Casualties, casualties
+from .classify import EventType, best, score, types
+from .dates import resolve_date
+from .geocode import Mention, country_context, mentions, most_specific
+from .language import detect_language
+from .places import ADMIN1, CITY, COUNTRY, Place, gazetteer
+
+SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s+")
+ARMED = {"state forces", "rebel group", "political militia", "identity militia", "external forces"}
+MIN_SCORE = 2.5          # a sentence needs this much cue weight to report an event by itself
+SUMMARY = re.compile(r"\b(?:across|throughout|various|several\s+(?:provinces|regions|areas|cities))\b", re.I)
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str
+    scores: dict[str, float]
+    cas: Casualties
+    place: Mention | None
+    actors: list[Actor]
+    eventful: bool
+
+
+@dataclass(slots=True)
+class Incident:
+    sentences: list[Sentence] = field(default_factory=list)
+    place: Mention | None = None
+
+    def add(self, s: Sentence) -> None:
+        self.sentences.append(s)
+        if s.place and (self.place is None or s.place.place.kind > self.place.place.kind):
+            self.place = s.place
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.split(text) if s and len(s.strip()) > 3]
+
+
+def _sentence(text: str, context: Counter[str]) -> Sentence | None:
+    """A sentence's cues, or None when it only gives context (war totals, summaries)."""
+    found = mentions(text, context)
+    distinct = {(m.place.cc, m.place.admin1) for m in found if m.place.kind != COUNTRY}
+    if TOTAL.search(text) or (len(distinct) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text))):
+        return None
+    scores, cas, actors = score(text), casualties(text), find_actors(text)
+    top = max(scores.values(), default=0.0)
+    armed = any(a.kind in ARMED for a in actors)
+    eventful = top >= MIN_SCORE or (top >= 1.5 and armed) or (cas.mentions_death and top >= 1)
+    return Sentence(text, scores, cas, most_specific(found), actors, eventful)
+
+
+def _compatible(a: Place, b: Place) -> bool:
+    """Same country and, below country level, the same admin1 area."""
+    if a.cc != b.cc:
+        return False
+    return a.kind == COUNTRY or b.kind == COUNTRY or a.admin1 == b.admin1
+
+
+def group(sentences: list[Sentence]) -> list[Incident]:
+    """Consecutive sentences about one place form one incident; a new place starts another."""
+    incidents: list[Incident] = []
+    for s in sentences:
+        current = incidents[-1] if incidents else None
+        if s.place and current and current.place and not _compatible(s.place.place, current.place.place):
+            earlier = [i for i in incidents if i.place and _same_place(i.place.place, s.place.place)]
+            if earlier and s.eventful:
+                earlier[0].add(s)
+            elif s.eventful:
+                incidents.append(Incident())
+                incidents[-1].add(s)
+            continue
+        if current is not None and (s.eventful or (s.place and current.place is None)):
+            current.add(s)
+        elif s.eventful:
+            incidents.append(Incident())
+            incidents[-1].add(s)
+    return incidents
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    return a.cc == b.cc and a.admin1 == b.admin1 and a.kind == b.kind and a.name == b.name
+
+
+def extract_events(doc: Document) -> list[Event]:
+    """The incidents an English news document reports, as events; [] for anything else."""
+    from .build import to_event
+
+    text = doc.text or ""
+    language = doc.language or detect_language(text)
+    if language not in (None, "en") or not text.strip():
+        return []
+    context = country_context(f"{doc.title or ''}\n{text}")
+    sentences = [s for s in (_sentence(t, context) for t in split_sentences(text)) if s]
+    incidents = [i for i in group(sentences) if any(s.eventful for s in i.sentences)]
+    return [to_event(doc, inc, n, language or "en") for n, inc in enumerate(incidents)]
