@@ -6,12 +6,14 @@ import asyncio
 import html
 import json
 import logging
+import tempfile
 from dataclasses import replace
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
 from aiohttp import web
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from service import daemon, worker
 from service.config import Settings
@@ -87,9 +89,7 @@ def demo_settings(settings: Settings) -> Settings:
     fetch = replace(settings.fetch,
                     allow_networks=tuple(settings.fetch.allow_networks) + ("127.0.0.1/32",))
     feeds = replace(settings.feeds, interval_s=min(settings.feeds.interval_s, 30.0))
-    redis = settings.redis if settings.redis.url else replace(settings.redis,
-                                                              data_dir="var/redis-demo")
-    return replace(settings, fetch=fetch, feeds=feeds, redis=redis)
+    return replace(settings, fetch=fetch, feeds=feeds)
 
 
 async def _print_events(redis_url: str, stop: asyncio.Event) -> None:
@@ -101,6 +101,8 @@ async def _print_events(redis_url: str, stop: asyncio.Event) -> None:
             msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if msg:
                 print(_summary_line(json.loads(msg["data"])), flush=True)
+    except RedisConnectionError:
+        pass  # the daemon stopped its embedded Redis on the way out
     finally:
         await pubsub.aclose()
         await client.aclose()
@@ -119,12 +121,17 @@ async def run_demo(settings: Settings, stop: asyncio.Event | None = None) -> Non
     runner, base = await start_site(demo_pages(seeds_dir()))
     log.info("demo site serving %s/feed.xml", base)
     settings = demo_settings(settings)
+    scratch = tempfile.TemporaryDirectory(prefix="newsingest-demo-")
+    if not settings.redis.url:
+        # A fresh store each time, so every demo run shows its events as new.
+        settings = replace(settings, redis=replace(settings.redis, data_dir=scratch.name))
     task = asyncio.create_task(daemon.run(settings, feeds=[FeedSpec(base + "/feed.xml", "demo")],
                                           stop=stop, on_redis=_on_redis(stop)))
     try:
         await task
     finally:
         await runner.cleanup()
+        scratch.cleanup()
 
 
 def _on_redis(stop: asyncio.Event):  # type: ignore[no-untyped-def]

@@ -73,8 +73,10 @@ class EmbeddedRedis:
             "--protected-mode", "yes", "--daemonize", "no",
             "--logfile", os.path.abspath(os.path.join(self.data_dir, "redis.log")),
         ]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # A session of its own: a Ctrl-C in the terminal reaches the daemon, which drains its
+        # workers first and only then stops this server, instead of killing it mid-write.
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True)
         self._wait_ready(timeout_s)
         return self.url
 

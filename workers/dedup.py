@@ -226,11 +226,9 @@ def lsh_bands(signature: Sequence[int], bands: int = BANDS, rows: int = ROWS) ->
     """One key per band, "<band>:<hash of its rows>": equal keys make two articles candidates."""
     if bands * rows > len(signature):
         raise ValueError(f"{bands} bands x {rows} rows exceed a signature of {len(signature)}")
-    keys = []
-    for b in range(bands):
-        chunk = struct.pack(f">{rows}H", *signature[b * rows:(b + 1) * rows])
-        keys.append(f"{b:x}:{zlib.crc32(chunk):08x}")
-    return keys
+    raw = struct.pack(f">{bands * rows}H", *signature[:bands * rows])
+    width = 2 * rows
+    return [f"{b:x}:{zlib.crc32(raw[b * width:(b + 1) * width]):08x}" for b in range(bands)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from workers import keys, metrics
 
@@ -75,7 +77,14 @@ class Consumer:
             await self._wait_for_slot(stop)
             if stop.is_set():
                 break
-            for entry_id, fields in await self._next_batch():
+            try:
+                batch = await self._next_batch()
+            except (RedisConnectionError, RedisTimeoutError) as e:
+                # Redis restarting or unreachable: /healthz says so; retry once a second.
+                log.warning("consumer=%s redis_unavailable error=%r", self.name, e)
+                await _sleep_unless(stop, 1.0)
+                continue
+            for entry_id, fields in batch:
                 self._spawn(entry_id, fields)
         await self._drain()
 
@@ -158,3 +167,10 @@ class Consumer:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -102,9 +102,15 @@ def _is_age_or_money(text: str, m: re.Match[str]) -> bool:
                 re.match(r"\s*(?:-?\s*years?[\s-]+old|-year|%|per\s*cent)", after, re.I))
 
 
+GATE = ("kill", "dead", "death", "die", "injur", "wound", "hurt", "casualt", "lives", "toll", "bod",
+        "slain", "massacr", "execut", "murder", "perish", "shot", "behead", "lynch", "burn", "hack",
+        "no one", "nobody", "life", "hospital", "maim")
+
+
 def casualties(sentence: str) -> Casualties:
     """The incident figures a sentence states, or nothing when it only gives a total."""
-    if TOTAL.search(sentence):
+    low = sentence.lower()
+    if not any(g in low for g in GATE) or TOTAL.search(sentence):
         return Casualties()
     sentence = BETWEEN.sub(r"\1 to \2", sentence)
     original, negated = sentence, NONE_KILLED.search(sentence)

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..records import Actor, Document, Event, Location, Source
 from .actors import find_actors
@@ -14,6 +15,7 @@ from .classify import EventType, best, score, types
 from .dates import resolve_date
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
+from .lexicon import rows
 from .places import ADMIN1, CITY, COUNTRY, Place, gazetteer
 
 SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s+")
@@ -47,17 +49,43 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE.split(text) if s and len(s.strip()) > 3]
 
 
+WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1)
+def stems() -> frozenset[str]:
+    return frozenset(w for r in rows("triggers.txt") for w in r[0].split())
+
+
+def triggered(text: str) -> bool:
+    """Whether any word starts with a trigger stem: a set lookup per prefix, no big regex."""
+    st = stems()
+    for w in set(WORD.findall(text.lower())):
+        for k in range(3, min(len(w), 12) + 1):
+            if w[:k] in st:
+                return True
+    return False
+
+
+ARMED_WORDS = re.compile(r"\b(?:army|soldiers|troops|forces|police|militants|rebels|insurgents|"
+                         r"terrorists|fighters|militia\w*|gunmen|jihadists)\b", re.I)
+
+
 def _sentence(text: str, context: Counter[str]) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries)."""
+    if not triggered(text) or TOTAL.search(text):
+        return None     # most sentences of most articles stop here
+    scores, cas = score(text), casualties(text)
+    top = max(scores.values(), default=0.0)
+    eventful = top >= MIN_SCORE or (top >= 1.5 and bool(ARMED_WORDS.search(text))) or \
+        (cas.mentions_death and top >= 1)
+    if not eventful:
+        return None
     found = mentions(text, context)
     distinct = {(m.place.cc, m.place.admin1) for m in found if m.place.kind != COUNTRY}
-    if TOTAL.search(text) or (len(distinct) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text))):
-        return None
-    scores, cas, actors = score(text), casualties(text), find_actors(text)
-    top = max(scores.values(), default=0.0)
-    armed = any(a.kind in ARMED for a in actors)
-    eventful = top >= MIN_SCORE or (top >= 1.5 and armed) or (cas.mentions_death and top >= 1)
-    return Sentence(text, scores, cas, most_specific(found), actors, eventful)
+    if len(distinct) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text)):
+        return None     # a round-up over several places is no single incident
+    return Sentence(text, scores, cas, most_specific(found), find_actors(text), True)
 
 
 def _compatible(a: Place, b: Place) -> bool:
@@ -99,6 +127,8 @@ def extract_events(doc: Document) -> list[Event]:
     text = doc.text or ""
     language = doc.language or detect_language(text)
     if language not in (None, "en") or not text.strip():
+        return []
+    if not triggered(text):
         return []
     context = country_context(f"{doc.title or ''}\n{text}")
     sentences = [s for s in (_sentence(t, context) for t in split_sentences(text)) if s]

@@ -1,0 +1,63 @@
+"""`make bench` part: extraction speed alone, articles/s on one core, over cleaned corpus text.
+
+Cleans ../shared/corpus/articles/*.html with trafilatura first (untimed), then times
+extract_events only. Target: at least 500 articles/s.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_PER_S = 500
+ROUNDS = 3
+
+
+def cleaned_texts(folder: Path) -> list[str]:
+    import trafilatura
+
+    texts = []
+    for page in sorted(folder.glob("*.html")):
+        text = trafilatura.extract(page.read_bytes().decode("utf-8", "replace"))
+        if text:
+            texts.append(text)
+    return texts
+
+
+def main() -> int:
+    shared = Path(os.environ.get("NEWSINGEST_SHARED") or ROOT.parent / "shared")
+    folder = shared / "corpus" / "articles"
+    if not folder.is_dir():
+        print(f"corpus not found at {folder} (set NEWSINGEST_SHARED); nothing measured")
+        return 0
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})   # one core
+    from workers.extract import extract_events
+    from workers.extract.places import gazetteer
+    from workers.records import Document
+
+    docs = [Document(text=t, doc_id=str(i)) for i, t in enumerate(cleaned_texts(folder))]
+    t0 = time.perf_counter()
+    gazetteer()
+    load_s = time.perf_counter() - t0
+    extract_events(docs[0])   # compile the patterns outside the timing
+    best, events = 0.0, 0
+    for _ in range(ROUNDS):
+        t0 = time.perf_counter()
+        events = sum(len(extract_events(d)) for d in docs)
+        best = max(best, len(docs) / (time.perf_counter() - t0))
+    words = sum(len(d.text.split()) for d in docs)
+    print(f"extract_events: {best:.0f} articles/s on one core (best of {ROUNDS}; "
+          f"{len(docs)} cleaned articles, {words / len(docs):.0f} words each on average, "
+          f"{events} events); target >= {TARGET_PER_S}: {'met' if best >= TARGET_PER_S else 'NOT met'}")
+    print(f"data files loaded once per process in {load_s:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
