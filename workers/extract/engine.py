@@ -57,14 +57,15 @@ def stems() -> frozenset[str]:
     return frozenset(w for r in rows("triggers.txt") for w in r[0].split())
 
 
-def triggered(text: str) -> bool:
-    """Whether any word starts with a trigger stem: a set lookup per prefix, no big regex."""
+@lru_cache(maxsize=200_000)
+def _trigger_word(w: str) -> bool:
     st = stems()
-    for w in set(WORD.findall(text.lower())):
-        for k in range(3, min(len(w), 12) + 1):
-            if w[:k] in st:
-                return True
-    return False
+    return any(w[:k] in st for k in range(3, min(len(w), 12) + 1))
+
+
+def triggered(text: str) -> bool:
+    """Whether any word starts with a trigger stem (cached per word; no big regex)."""
+    return any(_trigger_word(w) for w in WORD.findall(text.lower()))
 
 
 ARMED_WORDS = re.compile(r"\b(?:army|soldiers|troops|forces|police|militants|rebels|insurgents|"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from .lexicon import rows
@@ -20,7 +21,8 @@ def detect_language(text: str) -> str | None:
     tokens = TOKEN.findall(text[:4000].lower())
     if not tokens:
         return None
-    counts = {lang: sum(t in ws for t in tokens) for lang, ws in stopwords().items()}
+    freq = Counter(tokens)
+    counts = {lang: sum(freq[w] for w in ws if w in freq) for lang, ws in stopwords().items()}
     lang, hits = max(counts.items(), key=lambda kv: kv[1])
     others = sorted(counts.values())[-2] if len(counts) > 1 else 0
     if hits < 2 and len(tokens) > 4:

@@ -14,8 +14,9 @@ _NONWORD = re.compile(r"[^a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower case, accents and apostrophes dropped, other punctuation as single spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOS.sub("", text.lower())
     return _NONWORD.sub(" ", text).strip()
 
