@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..records import Actor
+from .classify import heads_of, literal_prefixes, word_heads
 from .lexicon import fold, rows
 from .places import gazetteer
 
@@ -16,6 +17,7 @@ class ActorPattern:
     pattern: re.Pattern[str]
     kind: str
     country: str | None
+    heads: frozenset[str] | None
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +26,8 @@ def patterns() -> tuple[ActorPattern, ...]:
     for rx, kind, *cc in rows("actors.tsv"):
         # A demonym or country name may stand before the actor word: "Syrian army".
         full = rf"\b(?P<pre>(?:(?-i:[A-Z])[\w'’.-]+\s+){{0,2}})(?P<core>{rx})\b"
-        out.append(ActorPattern(re.compile(full, re.I), kind, (cc[0] if cc and cc[0] else None)))
+        out.append(ActorPattern(re.compile(full, re.I), kind, (cc[0] if cc and cc[0] else None),
+                                heads_of(literal_prefixes(rx))))
     return tuple(out)
 
 
@@ -42,7 +45,10 @@ def find_actors(sentence: str) -> list[Actor]:
     """Actor mentions in textual order; the first is taken as who acted, the next as on whom."""
     found: list[tuple[int, str, str, str | None]] = []
     taken: list[tuple[int, int]] = []
+    present = word_heads(sentence)
     for ap in patterns():
+        if ap.heads is not None and not ap.heads & present:
+            continue
         for m in ap.pattern.finditer(sentence):
             start, end = m.start("core"), m.end()
             if any(s < end and start < e for s, e in taken):

@@ -22,6 +22,63 @@ class Cue:
     code: str
     weight: float
     pattern: re.Pattern[str]
+    heads: frozenset[str] | None   # first three letters of every possible match; None if unknown
+
+
+def _split_top(rx: str) -> list[str]:
+    """Top-level alternatives of a regex."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(rx):
+        ch = rx[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(rx[start:i]); start = i + 1
+        i += 1
+    return parts + [rx[start:]]
+
+
+HEAD_WORD = re.compile(r"[a-z0-9]+")
+
+
+def heads_of(prefixes: list[str] | None) -> frozenset[str] | None:
+    return frozenset(p[:3] for p in prefixes) if prefixes else None
+
+
+def word_heads(text: str) -> frozenset[str]:
+    """First three letters of each word: what a cue's heads are checked against."""
+    return frozenset(w[:3] for w in HEAD_WORD.findall(text.lower()))
+
+
+def literal_prefixes(rx: str) -> list[str] | None:
+    """The literal text every match of rx starts with (one per alternative), or None."""
+    out = []
+    for alt in _split_top(rx):
+        if alt.startswith("(?:"):
+            depth, j = 0, 0
+            for j, ch in enumerate(alt):
+                depth += (ch == "(") - (ch == ")")
+                if depth == 0:
+                    break
+            if alt[j + 1:j + 2] in ("?", "*"):
+                return None
+            inner = literal_prefixes(alt[3:j])
+            if inner is None:
+                return None
+            out.extend(inner)
+            continue
+        m = re.match(r"[a-z0-9 '\-]+", alt.lower())
+        lit = m.group(0) if m else ""
+        if m and m.end() < len(alt) and alt[m.end()] in "?*{":
+            lit = lit[:-1]       # the last letter is optional: "rockets?"
+        if len(lit) < 2:
+            return None
+        out.append(lit)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -32,14 +89,20 @@ def types() -> dict[str, EventType]:
 
 @lru_cache(maxsize=1)
 def cues() -> tuple[Cue, ...]:
-    return tuple(Cue(code, float(w), re.compile(rf"\b(?:{rx})\b", re.I))
-                 for code, w, rx in rows("keywords.tsv"))
+    out = []
+    for code, w, rx in rows("keywords.tsv"):
+        pre = literal_prefixes(rx)
+        out.append(Cue(code, float(w), re.compile(rf"\b(?:{rx})\b", re.I), heads_of(pre)))
+    return tuple(out)
 
 
 def score(text: str) -> dict[str, float]:
     """Sum of cue weights per code; a cue counts once per text, plus a little per repeat."""
     scores: dict[str, float] = {}
+    present = word_heads(text)
     for cue in cues():
+        if cue.heads is not None and not cue.heads & present:
+            continue     # a set intersection spares most regex scans
         hits = len(cue.pattern.findall(text))
         if hits:
             scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * (1 + 0.25 * min(hits - 1, 2))
