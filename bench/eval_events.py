@@ -180,7 +180,7 @@ def plover(rows: list[dict[str, Any]], out: Callable[[str, str], None]) -> None:
             actor_hits += any(actor_tokens(g) & m for g in gold_actors for m in mine)
         if r.get("dead") is not None:
             dead_n += 1
-            dead_hits += (ev or {}).get("fatalities") == r["dead"]
+            dead_hits += (ev or {}).get("fatalities") == int(r["dead"])   # stored as text
         pairs.append((ev, gold_point(r.get("eventLoc"))))
     gold_loc_n = sum(1 for r in rows if r.get("eventLoc"))
     out("PLOVER event detection", pct(detected, len(rows)))

@@ -9,10 +9,11 @@ import multiprocessing
 import os
 import signal
 import socket
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -171,7 +172,7 @@ async def _housekeeping(store: RollingStore, pool: WorkerPool | None, settings: 
         if loop.time() >= next_trim:
             next_trim = loop.time() + settings.store.trim_every_s
             with contextlib.suppress(Exception):
-                removed = await store.trim(datetime.now(timezone.utc))
+                removed = await store.trim(datetime.now(UTC))
                 if removed:
                     log.info("store trimmed removed=%d", removed)
         with contextlib.suppress(TimeoutError):

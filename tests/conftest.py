@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from aiohttp import web
 
 from service.redisconn import EmbeddedRedis, connect
-
 from tests.support import LocalSite
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

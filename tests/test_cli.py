@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from service.redisconn import free_port
-
 from tests.support import SEEDS, LocalSite, news_page, rss
 
 NEWSINGEST = [sys.executable, "-m", "service"]
@@ -55,8 +54,9 @@ def test_extract_file_prints_events() -> None:
     done = run_cli("extract", str(SEEDS / "syria_idlib_clashes.txt"))
     assert done.returncode == 0, done.stderr
     events = json.loads(done.stdout)
-    assert events and {"id", "event_type", "sub_event_type", "date", "location", "actors",
-                       "fatalities", "injured", "summary", "confidence", "sources"} <= set(events[0])
+    public = {"id", "event_type", "sub_event_type", "date", "location", "actors", "fatalities",
+              "injured", "summary", "confidence", "sources"}
+    assert events and public <= set(events[0])
     assert 80 in {e["fatalities"] for e in events}
 
 

@@ -37,7 +37,7 @@ async def test_success_acks(redis: object) -> None:
 
 
 async def test_transient_failure_is_retried_then_dead_lettered(redis: object) -> None:
-    """A failing entry is redelivered after claim_idle_s, then moved to dead letters with its error."""
+    """A failing entry is redelivered after claim_idle_s, then dead-lettered with its error."""
     await redis.xadd(keys.ITEMS_STREAM, {"item": "bad"})  # type: ignore[attr-defined]
     attempts: list[str] = []
     done = asyncio.Event()

@@ -1,11 +1,10 @@
-"""clean_html: article page bytes -> CleanedPage with trafilatura (CPU-bound; call it off the loop)."""
+"""clean_html: article page bytes -> CleanedPage with trafilatura (CPU-bound: keep off the loop)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 import re
+from typing import Any
 
 import trafilatura
 
@@ -26,16 +25,17 @@ FAST = True
 def clean_html(body: bytes | str, url: str) -> CleanedPage:
     """Main text and metadata of one article page; raises CleanError when there is no text."""
     try:
-        doc = trafilatura.bare_extraction(body, url=url, fast=FAST, with_metadata=True,
+        doc: Any = trafilatura.bare_extraction(body, url=url, fast=FAST, with_metadata=True,
                                           include_comments=False)
     except Exception as e:  # trafilatura raises assorted lxml/parser errors on hostile pages
         raise CleanError(url, f"trafilatura failed: {type(e).__name__}") from e
-    if doc is None or not (doc.text or "").strip():
+    text = (getattr(doc, "text", None) or "").strip()
+    if doc is None or not text:
         raise CleanError(url, "no main text found")
     return CleanedPage(
         url=url,
         title=_clean_str(doc.title),
-        text=doc.text.strip(),
+        text=text,
         date=_clean_str(doc.date),
         author=_clean_str(doc.author),
         language=_clean_str(doc.language) or _html_lang(body),

@@ -22,6 +22,9 @@ class ConfigError(IngestError):
     reason = "config"
 
 
+RETRYABLE = (408, 425, 429)  # 4xx statuses worth retrying: timeout, too early, rate limited
+
+
 class FetchError(IngestError):
     """An HTTP fetch failed (network, status, size or time limit)."""
 
@@ -33,11 +36,11 @@ class FetchError(IngestError):
         self.status = status
         self.retry_after_s = retry_after_s
         # Client errors other than timeouts and rate limits will answer the same next time.
-        self.permanent = status is not None and 400 <= status < 500 and status not in (408, 425, 429)
+        self.permanent = status is not None and 400 <= status < 500 and status not in RETRYABLE
 
 
 class FetchRefused(FetchError):
-    """A fetch refused before connecting (SSRF guard, scheme, robots.txt); `reason_code` says why."""
+    """A fetch refused before connecting (SSRF guard, scheme, robots); `reason_code` says why."""
 
     reason = "refused"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import calendar
 import io
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from xml.etree import ElementTree
 
 import feedparser
@@ -85,7 +86,7 @@ def _published(entry: Any) -> str | None:
         ts = calendar.timegm(parsed)
     except (TypeError, ValueError, OverflowError):
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
 def read_opml(path: str) -> list[FeedSpec]:

@@ -18,7 +18,8 @@ EVENTS_CHANNEL = f"{PREFIX}:events"
 
 # Rolling event store.
 EVENT_DATA = f"{PREFIX}:event"              # hash: event id -> event JSON
-EVENT_META = f"{PREFIX}:event:meta"        # hash: event id -> "version|first_seen|seen_epoch|fingerprint"
+# hash: event id -> "version|first_seen|seen_epoch|fingerprint"
+EVENT_META = f"{PREFIX}:event:meta"
 EVENTS_BY_DATE = f"{PREFIX}:events:by_date"  # zset: event id scored by event date (epoch s)
 EVENTS_BY_SEEN = f"{PREFIX}:events:by_seen"  # zset: event id scored by first_seen (for trimming)
 

@@ -8,10 +8,12 @@ A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
@@ -104,7 +106,7 @@ class Consumer:
         return parse_entries(reply)
 
     async def _reclaim(self, count: int) -> list[tuple[str, dict[str, str]]]:
-        """Entries idle past claim_idle_s (their worker died or failed); dead-letter the hopeless."""
+        """Entries idle past claim_idle_s (worker died or failed); dead-letter the hopeless."""
         reply = await self.redis.xautoclaim(self.s.stream, self.s.group, self.name,
                                             min_idle_time=int(self.s.claim_idle_s * 1000),
                                             start_id="0-0", count=count)
@@ -163,14 +165,12 @@ class Consumer:
     async def _drain(self) -> None:
         if not self.in_flight:
             return
-        done, pending = await asyncio.wait(self.in_flight, timeout=self.s.grace_s)
+        _, pending = await asyncio.wait(self.in_flight, timeout=self.s.grace_s)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -63,9 +63,12 @@ def _trigger_word(w: str) -> bool:
     return any(w[:k] in st for k in range(3, min(len(w), 12) + 1))
 
 
-def triggered(text: str) -> bool:
-    """Whether any word starts with a trigger stem (cached per word; no big regex)."""
-    return any(_trigger_word(w) for w in WORD.findall(text.lower()))
+def trigger_words(text: str) -> re.Pattern[str] | None:
+    """A small pattern of the document's own trigger words, or None when it has none."""
+    found = {w for w in set(WORD.findall(text.lower())) if _trigger_word(w)}
+    if not found:
+        return None
+    return re.compile(r"\b(?:" + "|".join(sorted(found, key=len, reverse=True)) + r")\b", re.I)
 
 
 ARMED_WORDS = re.compile(r"\b(?:army|soldiers|troops|forces|police|militants|rebels|insurgents|"
@@ -74,8 +77,8 @@ ARMED_WORDS = re.compile(r"\b(?:army|soldiers|troops|forces|police|militants|reb
 
 def _sentence(text: str, context: Counter[str]) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries)."""
-    if not triggered(text) or TOTAL.search(text):
-        return None     # most sentences of most articles stop here
+    if TOTAL.search(text):
+        return None
     scores, cas = score(text), casualties(text)
     top = max(scores.values(), default=0.0)
     eventful = top >= MIN_SCORE or (top >= 1.5 and bool(ARMED_WORDS.search(text))) or \
@@ -129,9 +132,13 @@ def extract_events(doc: Document) -> list[Event]:
     language = doc.language or detect_language(text)
     if language not in (None, "en") or not text.strip():
         return []
-    if not triggered(text):
+    trig = trigger_words(text)
+    if trig is None:
         return []
-    context = country_context(f"{doc.title or ''}\n{text}")
-    sentences = [s for s in (_sentence(t, context) for t in split_sentences(text)) if s]
+    parts = split_sentences(text)
+    candidates = [t for t in parts if trig.search(t)]   # most sentences of most articles stop here
+    # The article's countries, from its title, lead and the sentences that may report events.
+    context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
+    sentences = [s for s in (_sentence(t, context) for t in candidates) if s]
     incidents = [i for i in group(sentences) if any(s.eventful for s in i.sentences)]
     return [to_event(doc, inc, n, language or "en") for n, inc in enumerate(incidents)]
