@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from importlib import resources
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,8 +70,11 @@ class Consumer:
         self.name = name
         self.handler = handler
         self.s = settings
-        self.in_flight: set[asyncio.Task[None]] = set()
+        self.in_flight: dict[str, asyncio.Task[None]] = {}
         self._next_claim = 0.0
+        self._next_refresh = 0.0
+        self._dead = redis.register_script(
+            resources.files("workers").joinpath("lua", "dead.lua").read_text("utf-8"))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read and handle entries until `stop` is set, then let in-flight ones finish."""
@@ -80,6 +84,7 @@ class Consumer:
             if stop.is_set():
                 break
             try:
+                await self._refresh_in_flight()
                 batch = await self._next_batch()
             except (RedisConnectionError, RedisTimeoutError) as e:
                 # Redis restarting or unreachable: /healthz says so; retry once a second.
@@ -92,7 +97,21 @@ class Consumer:
 
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:
         while len(self.in_flight) >= self.s.concurrency and not stop.is_set():
-            await asyncio.wait(self.in_flight, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(self.in_flight.values(), timeout=min(1.0, self._refresh_every_s()),
+                               return_when=asyncio.FIRST_COMPLETED)
+            await self._refresh_in_flight()
+
+    def _refresh_every_s(self) -> float:
+        return max(self.s.claim_idle_s / 3, 0.05)
+
+    async def _refresh_in_flight(self) -> None:
+        """Reset the idle time of entries still being handled, so no live worker's entry is
+        reclaimed just because cleaning it takes longer than claim_idle_s."""
+        if not self.in_flight or time.monotonic() < self._next_refresh:
+            return
+        self._next_refresh = time.monotonic() + self._refresh_every_s()
+        await self.redis.xclaim(self.s.stream, self.s.group, self.name, min_idle_time=0,
+                                message_ids=list(self.in_flight), justid=True)
 
     async def _next_batch(self) -> list[tuple[str, dict[str, str]]]:
         free = self.s.concurrency - len(self.in_flight)
@@ -113,6 +132,8 @@ class Consumer:
         entries = parse_entries(reply[1] if len(reply) > 1 else [])
         live = []
         for entry_id, fields in entries:
+            if entry_id in self.in_flight:
+                continue
             if await self._deliveries(entry_id) > self.s.max_deliveries:
                 error = await self.redis.hget(keys.ITEM_ERRORS, entry_id) or "too many deliveries"
                 await self.dead_letter(entry_id, fields, error)
@@ -127,9 +148,11 @@ class Consumer:
         return int(rows[0]["times_delivered"]) if rows else 0
 
     def _spawn(self, entry_id: str, fields: dict[str, str]) -> None:
+        if entry_id in self.in_flight:
+            return
         task = asyncio.create_task(self._handle(entry_id, fields))
-        self.in_flight.add(task)
-        task.add_done_callback(self.in_flight.discard)
+        self.in_flight[entry_id] = task
+        task.add_done_callback(lambda _: self.in_flight.pop(entry_id, None))
 
     async def _handle(self, entry_id: str, fields: dict[str, str]) -> None:
         try:
@@ -152,20 +175,20 @@ class Consumer:
 
     async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
         """Move an entry to the dead-letter stream with its error, then ack it."""
-        log.warning("entry=%s outcome=dead_letter error=%r", entry_id, error)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.xadd(self.s.dead_stream, {**fields, "entry_id": entry_id, "error": error[:500]},
-                  maxlen=100_000, approximate=True)
-        pipe.xack(self.s.stream, self.s.group, entry_id)
-        pipe.hdel(keys.ITEM_ERRORS, entry_id)
-        pipe.hincrby(keys.METRICS, metrics.field("newsingest_items_dead_lettered"), 1)
-        pipe.hincrby(keys.METRICS, metrics.field("newsingest_articles", verdict="failed"), 1)
-        await pipe.execute()
+        args = [self.s.group, entry_id, error[:500],
+                metrics.field("newsingest_items_dead_lettered"),
+                metrics.field("newsingest_articles", verdict="failed")]
+        for name, value in fields.items():
+            args += [name, value]
+        moved = await self._dead(keys=[self.s.stream, self.s.dead_stream, keys.ITEM_ERRORS,
+                                       keys.METRICS], args=args)
+        if moved:
+            log.warning("entry=%s outcome=dead_letter error=%r", entry_id, error)
 
     async def _drain(self) -> None:
         if not self.in_flight:
             return
-        _, pending = await asyncio.wait(self.in_flight, timeout=self.s.grace_s)
+        _, pending = await asyncio.wait(self.in_flight.values(), timeout=self.s.grace_s)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..records import Actor, Document, Event, Location, Source
+from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import TOTAL, Casualties, casualties
-from .classify import EventType, best, score, types
-from .dates import resolve_date
+from .classify import score
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
-from .places import ADMIN1, CITY, COUNTRY, Place, gazetteer
+from .places import COUNTRY, Place
 
 SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s+")
 ARMED = {"state forces", "rebel group", "political militia", "identity militia", "external forces"}
