@@ -20,12 +20,13 @@ from aiohttp import web
 from service import worker
 from service.config import Settings
 from service.http import AppState, make_app
-from service.limits import fetch_limits
+from service.limits import fetch_limits, queue_settings
 from service.poll import Poller, PollSettings
 from service.redisconn import EmbeddedRedis, connect
 from workers import keys
 from workers.feeds import FeedSpec, read_opml
 from workers.fetch import make_session
+from workers.queue import prune_consumers
 from workers.store import RollingStore
 
 log = logging.getLogger(__name__)
@@ -171,9 +172,13 @@ async def _housekeeping(store: RollingStore, pool: WorkerPool | None, settings: 
             pool.restart_dead()
         if loop.time() >= next_trim:
             next_trim = loop.time() + settings.store.trim_every_s
-            with contextlib.suppress(Exception):
+            try:
                 removed = await store.trim(datetime.now(UTC))
-                if removed:
-                    log.info("store trimmed removed=%d", removed)
+                pruned = await prune_consumers(store.redis, queue_settings(settings))
+            except Exception as e:  # Redis away: /healthz says so; try again next round
+                log.warning("housekeeping failed error=%r", e)
+            else:
+                if removed or pruned:
+                    log.info("housekeeping trimmed=%d consumers_pruned=%d", removed, pruned)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1.0)

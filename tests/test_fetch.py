@@ -470,6 +470,8 @@ def test_refusal_reasons_are_the_documented_set() -> None:
         "private_address",
         "redirects",
         "body_too_large",
+        "robots",
+        "clean_timeout",
     }
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 from workers import keys
 from workers.errors import CleanError
-from workers.queue import Consumer, QueueSettings, ensure_group
+from workers.queue import Consumer, QueueSettings, ensure_group, prune_consumers
 
 FAST = QueueSettings(concurrency=4, block_ms=100, claim_idle_s=0.3, max_deliveries=2,
                      grace_s=1.0)
@@ -99,3 +99,15 @@ async def test_entries_of_a_dead_consumer_are_reclaimed(redis: object) -> None:
 
     await run_until(Consumer(redis, "live", handler, FAST), done)
     assert handled == {"0", "1", "2"}
+
+
+async def test_prune_forgets_only_idle_empty_consumers(redis: object) -> None:
+    """Consumers of dead workers are forgotten once idle and empty; one holding entries stays."""
+    await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
+    await redis.xadd(keys.ITEMS_STREAM, {"item": "x"})  # type: ignore[attr-defined]
+    await redis.xreadgroup(keys.ITEMS_GROUP, "holder", {keys.ITEMS_STREAM: ">"}, count=1)  # type: ignore[attr-defined]
+    await redis.xgroup_createconsumer(keys.ITEMS_STREAM, keys.ITEMS_GROUP, "empty")  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)
+    assert await prune_consumers(redis, FAST, idle_s=0.01) == 1
+    names = [c["name"] for c in await redis.xinfo_consumers(keys.ITEMS_STREAM, keys.ITEMS_GROUP)]  # type: ignore[attr-defined]
+    assert names == ["holder"]

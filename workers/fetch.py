@@ -12,6 +12,8 @@ of `REFUSAL_REASONS`:
                       forms of those) that `FetchLimits.allow_networks` does not open
 - ``redirects``       more than `FetchLimits.max_redirects` redirects
 - ``body_too_large``  the body, counted after decompression, exceeds `max_body_bytes`
+- ``robots``          robots.txt disallows the page (workers.politeness, article pages only)
+- ``clean_timeout``   cleaning the page took longer than its budget (workers.sandbox)
 
 The guard sits in the session's connector, so it judges the address each socket actually
 connects to (first request and every redirect, DNS names and IP literals alike) and DNS
@@ -40,13 +42,15 @@ __all__ = [
     "REFUSAL_REASONS",
     "FetchLimits",
     "FetchResult",
+    "Politeness",
     "fetch",
     "make_session",
     "parse_retry_after",
 ]
 
 REFUSAL_REASONS: Final = frozenset(
-    {"scheme", "bad_url", "private_address", "redirects", "body_too_large"}
+    {"scheme", "bad_url", "private_address", "redirects", "body_too_large", "robots",
+     "clean_timeout"}
 )
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -95,6 +99,20 @@ _GUARD_MARKER: Final = "refused by newsingest address guard"
 
 
 @dataclass(frozen=True, slots=True)
+class Politeness:
+    """Per-host limits shared through Redis (workers.politeness), and robots.txt handling."""
+
+    host_concurrency: int = 2          # requests in flight to one host, all processes together
+    host_rate_per_s: float = 1.0       # requests per second to one host; 0: no limit
+    max_wait_s: float = 30.0           # a page waits this long for its host, then retries later
+    default_pause_s: float = 60.0      # a 429/503 without Retry-After pauses its host this long
+    max_pause_s: float = 86400.0       # a longer Retry-After is capped
+    robots: bool = True                # honour robots.txt for article pages
+    robots_timeout_s: float = 5.0
+    robots_ttl_s: float = 86400.0      # robots.txt cached per host this long
+
+
+@dataclass(frozen=True, slots=True)
 class FetchLimits:
     """Limits for one fetch; `allow_networks` and `user_agent` also shape `make_session`."""
 
@@ -103,6 +121,7 @@ class FetchLimits:
     max_redirects: int = 5
     allow_networks: tuple[str, ...] = ()
     user_agent: str = "newsingest/0.1 (+https://github.com/newsingest/newsingest)"
+    politeness: Politeness = Politeness()
 
 
 @dataclass(frozen=True, slots=True)

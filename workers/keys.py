@@ -29,6 +29,15 @@ ARTICLES_BY_SEEN = f"{PREFIX}:articles:by_seen"  # zset: article key scored by f
 DEDUP_URL = f"{PREFIX}:dedup:url"            # hash: canonical URL -> article key
 DEDUP_TEXT = f"{PREFIX}:dedup:text"          # hash: normalised text hash -> article key
 DONE_ITEMS = f"{PREFIX}:items:done"          # zset: item id scored by time it was committed
+# Near-duplicate index (workers/dedupindex.py). Each indexed article has a number n (INCR).
+DEDUP_SEQ = f"{PREFIX}:dedup:seq"            # string: last article number given out
+DEDUP_FP = f"{PREFIX}:dedup:fp"              # hash: n -> packed fingerprint (binary)
+DEDUP_BAND_PREFIX = f"{PREFIX}:dedup:b:"     # small hashes per bucket: band field -> "n[,n...]"
+
+# Incidents: one public event merges the reports (per-article extracted events) of one incident.
+EVENT_REPORTS = f"{PREFIX}:event:reports"    # hash: report id -> report JSON (an Event)
+REPORT_EVENT = f"{PREFIX}:report:event"      # hash: report id -> id of the event holding it
+EVENT_CELL_PREFIX = f"{PREFIX}:events:cell:"  # set per "CC:YYYY-MM-DD": event ids (merge lookup)
 
 # Metrics shared by every process (hash: metric name|labels -> count).
 METRICS = f"{PREFIX}:metrics"
@@ -40,7 +49,25 @@ POLLER_BEAT_PREFIX = f"{PREFIX}:beat:poller:"
 # Feeds.
 FEED_STATE_PREFIX = f"{PREFIX}:feed:"         # hash per feed: etag, last_modified, status ...
 SEEN_PREFIX = f"{PREFIX}:seen:"               # zset per feed: entry id scored by first seen
-FEEDS = f"{PREFIX}:feeds"                    # set of feed URLs polled so far
+FEEDS = f"{PREFIX}:feeds"                    # set of feed URLs polled so far (before issue 5)
+
+# Feed list and schedule shared by every poller (issue 5); members are feed_id(url).
+FEED_LIST = f"{PREFIX}:feeds:list"           # hash: feed id -> feed URL (what is polled)
+FEED_DUE = f"{PREFIX}:feeds:due"             # zset: feed id -> next due (epoch s)
+FEED_LEASES = f"{PREFIX}:feeds:leases"       # zset: feed id -> lease expiry of its poller
+FEED_LEASE_OWNER = f"{PREFIX}:feeds:lease_owner"  # hash: feed id -> token of the lease holder
+
+# Politeness per host, shared by pollers and workers.
+HOST_PREFIX = f"{PREFIX}:host:"              # hash per host: paused_until, tat (next slot)
+ROBOTS_PREFIX = f"{PREFIX}:robots:"          # string per host: robots.txt as fetched (TTL)
+
+# WebSub push subscriptions.
+WEBSUB_PREFIX = f"{PREFIX}:websub:"          # hash per subscription id: feed, hub, secret ...
+
+
+def event_cell(country: str, day: str) -> str:
+    """Set of the events in one country on one day: where merge candidates are looked up."""
+    return f"{EVENT_CELL_PREFIX}{country}:{day}"
 
 
 def feed_id(url: str) -> str:
@@ -52,8 +79,29 @@ def feed_state(url: str) -> str:
     return FEED_STATE_PREFIX + feed_id(url)
 
 
+def feed_state_by_id(fid: str) -> str:
+    return FEED_STATE_PREFIX + fid
+
+
 def seen_entries(url: str) -> str:
     return SEEN_PREFIX + feed_id(url)
+
+
+def host(name: str) -> str:
+    return HOST_PREFIX + name
+
+
+def host_inflight(name: str) -> str:
+    """zset of request tokens in flight to a host, scored by when each slot expires."""
+    return HOST_PREFIX + name + ":inflight"
+
+
+def robots(name: str) -> str:
+    return ROBOTS_PREFIX + name
+
+
+def websub(subscription_id: str) -> str:
+    return WEBSUB_PREFIX + subscription_id
 
 
 def worker_beat(name: str) -> str:

@@ -197,3 +197,17 @@ class Consumer:
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def prune_consumers(redis: Any, settings: QueueSettings, idle_s: float = 600.0) -> int:
+    """Forget consumers of dead worker processes: idle for long, and holding no entries."""
+    try:
+        consumers = await redis.xinfo_consumers(settings.stream, settings.group)
+    except ResponseError:  # no stream or group yet
+        return 0
+    removed = 0
+    for c in consumers:
+        if int(c.get("pending", 0)) == 0 and int(c.get("idle", 0)) > idle_s * 1000:
+            await redis.xgroup_delconsumer(settings.stream, settings.group, c["name"])
+            removed += 1
+    return removed

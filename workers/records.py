@@ -120,6 +120,10 @@ class Event:
     updated: str | None = None
     version: int = 1
     language: str | None = None
+    # Added by the incident merge (workers/incidents.py): the range of fatality figures the
+    # merged reports gave ({"min", "max"}), and per report why it was merged (or "first").
+    fatalities_reported: dict[str, int] | None = None
+    provenance: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -133,6 +137,7 @@ class Event:
         known["location"] = Location(**(d.get("location") or {}))
         known["actors"] = tuple(Actor(**a) for a in d.get("actors") or ())
         known["sources"] = tuple(Source(**s) for s in d.get("sources") or ())
+        known["provenance"] = tuple(d.get("provenance") or ())
         return cls(**known)
 
     @classmethod
