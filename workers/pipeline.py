@@ -56,10 +56,12 @@ class Pipeline:
                                        utc_now(), item.polled_at)
 
     async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
+        from workers.politeness import note_refusal, polite_fetch  # issue 5: shared host limits
+
         try:
-            result = await fetch(self.session, item.url, self.limits)
+            result = await polite_fetch(self.redis, self.session, item.url, self.limits)
         except FetchRefused as e:
-            await metrics.incr(self.redis, "newsingest_fetch_refused", reason=e.reason_code)
+            await note_refusal(self.redis, e, "page")
             raise
         except FetchError:
             await metrics.incr(self.redis, "newsingest_fetch_errors", stage="page")
