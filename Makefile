@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup eval lint clean install dev
+.PHONY: run demo test bench bench-dedup bench-poll eval lint clean install dev
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
@@ -34,8 +34,11 @@ bench: install  ## end-to-end throughput, latency, RSS, trafilatura baseline, cl
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_extract.py
 
+bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller, double polls with two
+	$(BIN)/python bench/bench_poll.py
+
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
-	$(BIN)/python bench/dedup_variants.py
+	$(BIN)/python bench/bench_dedup.py
 
 eval: install  ## event extraction scored on ../shared/eval/events
 	$(BIN)/python bench/eval_events.py

@@ -1,4 +1,4 @@
-"""newsingest run | demo | extract | check."""
+"""newsingest run | demo | extract | check | feeds."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import replace
 from typing import TextIO
 
-from service import config, logs
+from service import config, feedscli, logs
 from workers.errors import IngestError
 
 
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="exit 0 when /healthz answers 200, else 1")
     check.add_argument("--config", help="TOML file overriding the defaults")
     check.add_argument("--url", help="base URL of the daemon (default from [http])")
+
+    feedscli.add_parser(sub)
     return p
 
 
@@ -55,6 +57,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     settings = config.load(getattr(args, "config", None))
     if args.command == "check":
         return cmd_check(args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}")
+    if args.command == "feeds":
+        from service.limits import fetch_limits
+
+        base = args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
+        return feedscli.main(args, base, fetch_limits(settings))
     logs.setup(settings.log.level)
     if args.command == "demo":
         from service import demo

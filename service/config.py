@@ -29,6 +29,12 @@ class FeedsSettings:
     interval_s: float = 300.0
     max_entries: int = 200             # entries taken from one fetch of one feed
     backoff_max_s: float = 3600.0      # ceiling of the error backoff
+    min_interval_s: float = 60.0       # learned intervals and feed hints stay within these
+    max_interval_s: float = 21600.0
+    pause_after_errors: int = 10       # consecutive failures, then the feed is paused
+    max_text_bytes: int = 65536        # longer text in a feed is cut before feedparser sees it
+    poll_concurrency: int = 256        # feeds one poller process fetches at once
+    lease_s: float = 0.0               # claim lease; 0: fetch.timeout_s * 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,26 @@ class FetchSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PolitenessSettings:
+    host_concurrency: int = 2          # requests in flight to one host, all processes together
+    host_rate_per_s: float = 1.0       # requests per second to one host; 0: unlimited
+    max_wait_s: float = 30.0           # an article page waits this long for its host
+    default_pause_s: float = 60.0      # 429/503 without Retry-After pauses the host this long
+    robots: bool = True                # honour robots.txt for article pages
+    robots_timeout_s: float = 5.0
+    robots_ttl_s: float = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubSettings:
+    callback_url: str = ""             # public base URL hubs can reach; empty: no push
+    lease_s: float = 86400.0           # lease asked of hubs
+    renew_before_s: float = 3600.0     # renew this long before the lease ends
+    quiet_s: float = 21600.0           # no push this long: back to polling
+    poll_interval_s: float = 3600.0    # safety-net polling of a pushed feed
+
+
+@dataclass(frozen=True, slots=True)
 class StoreSettings:
     window_s: float = 7 * 24 * 3600.0
     trim_every_s: float = 60.0
@@ -67,6 +93,8 @@ class Settings:
     feeds: FeedsSettings = field(default_factory=FeedsSettings)
     workers: WorkersSettings = field(default_factory=WorkersSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    politeness: PolitenessSettings = field(default_factory=PolitenessSettings)
+    websub: WebSubSettings = field(default_factory=WebSubSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     log: LogSettings = field(default_factory=LogSettings)
 
@@ -166,6 +194,12 @@ def _validate(s: Settings) -> Settings:
         ("workers.claim_idle_s", s.workers.claim_idle_s > 0, "must be > 0"),
         ("workers.max_deliveries", s.workers.max_deliveries > 0, "must be > 0"),
         ("workers.block_ms", 0 < s.workers.block_ms <= 5000, "must be 1..5000"),
+        ("feeds.min_interval_s", 0 < s.feeds.min_interval_s <= s.feeds.max_interval_s,
+         "must be > 0 and <= feeds.max_interval_s"),
+        ("feeds.pause_after_errors", s.feeds.pause_after_errors > 0, "must be > 0"),
+        ("feeds.poll_concurrency", s.feeds.poll_concurrency > 0, "must be > 0"),
+        ("politeness.host_concurrency", s.politeness.host_concurrency >= 0, "must be >= 0"),
+        ("politeness.host_rate_per_s", s.politeness.host_rate_per_s >= 0, "must be >= 0"),
         ("fetch.timeout_s", s.fetch.timeout_s > 0, "must be > 0"),
         ("fetch.max_body_bytes", s.fetch.max_body_bytes > 0, "must be > 0"),
         ("fetch.max_redirects", s.fetch.max_redirects >= 0, "must be >= 0"),

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from service import worker
+from service import websub, worker
 from service.config import Settings
 from service.http import AppState, make_app
 from service.limits import fetch_limits, queue_settings
@@ -51,7 +51,14 @@ class WorkerPool:
         ctx = multiprocessing.get_context("spawn")
         proc = ctx.Process(target=worker.process_main, name=f"worker-{index}",
                            args=(self.settings, self.redis_url, f"w{index}"), daemon=False)
-        proc.start()
+        # The child inherits a blocked SIGINT: a Ctrl-C reaches the whole terminal process
+        # group, but only this process should act on it (and then SIGTERM its workers), so a
+        # worker is never interrupted half-way through start-up or an entry.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         return proc
 
     def restart_dead(self) -> None:
@@ -124,7 +131,8 @@ async def _run_roles(settings: Settings, roles: tuple[str, ...], feeds: list[Fee
     session = make_session(fetch_limits(settings))
     tasks = [asyncio.create_task(_housekeeping(store, pool, settings, stop))]
     if "poller" in roles:
-        poller = Poller(redis, session, fetch_limits(settings), _poll_settings(settings))
+        poller = Poller(redis, session, fetch_limits(settings), _poll_settings(settings),
+                        on_hub=_subscriber(redis, session, settings).ensure)
         tasks.append(asyncio.create_task(poller.run(feeds, stop)))
         tasks.append(asyncio.create_task(worker.beat(redis, keys.poller_beat(_me()), stop)))
         log.info("poller started feeds=%d", len(feeds))
@@ -147,10 +155,24 @@ def _me() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def _subscriber(redis: Any, session: Any, settings: Settings) -> websub.Subscriber:
+    w = settings.websub
+    return websub.Subscriber(redis, session, websub.WebSubConfig(
+        callback_url=w.callback_url, lease_s=w.lease_s, renew_before_s=w.renew_before_s,
+        timeout_s=settings.fetch.timeout_s))
+
+
 def _poll_settings(settings: Settings) -> PollSettings:
-    f = settings.feeds
+    f, p, w = settings.feeds, settings.politeness, settings.websub
     return PollSettings(interval_s=f.interval_s, max_entries=f.max_entries,
-                        backoff_max_s=f.backoff_max_s, seen_window_s=settings.store.window_s)
+                        backoff_max_s=f.backoff_max_s, seen_window_s=settings.store.window_s,
+                        min_interval_s=f.min_interval_s, max_interval_s=f.max_interval_s,
+                        pause_after_errors=f.pause_after_errors, max_text_bytes=f.max_text_bytes,
+                        concurrency=f.poll_concurrency,
+                        lease_s=f.lease_s or settings.fetch.timeout_s * 3,
+                        host_concurrency=p.host_concurrency,
+                        host_spacing_s=1.0 / p.host_rate_per_s if p.host_rate_per_s else 0.0,
+                        push_poll_interval_s=w.poll_interval_s, push_quiet_s=w.quiet_s)
 
 
 async def _start_http(settings: Settings, state: AppState) -> web.AppRunner:

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from service import feedsapi
 from workers import keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
@@ -44,6 +45,8 @@ def make_app(state: AppState) -> web.Application:
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/events", events)
     app.router.add_get("/events/{id}", event_by_id)
+    feedsapi.add_routes(app, state.redis)      # /feeds and the WebSub callback (issue 5)
+    app.router.add_post("/events/{id}/split", split_event)
     return app
 
 
@@ -191,3 +194,26 @@ async def event_by_id(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text=json.dumps({"error": "no such event"}),
                                content_type="application/json")
     return web.json_response(event)
+
+
+async def split_event(request: web.Request) -> web.Response:
+    """Undo a wrong merge: the source named by `url` (query or JSON body) becomes its own event."""
+    url = request.query.get("url")
+    if not url and request.can_read_body:
+        try:
+            url = (await request.json()).get("url")
+        except (ValueError, AttributeError):
+            url = None
+    if not url:
+        raise web.HTTPBadRequest(text=json.dumps({"error": "url: the source to split off"}),
+                                 content_type="application/json")
+    try:
+        kept, split_off = await request.app[STATE].store.split(
+            request.match_info["id"], url, datetime.now(UTC))
+    except KeyError:
+        raise web.HTTPNotFound(text=json.dumps({"error": "no such event"}),
+                               content_type="application/json") from None
+    except ValueError as e:
+        raise web.HTTPConflict(text=json.dumps({"error": str(e)}),
+                               content_type="application/json") from None
+    return web.json_response({"event": kept, "split": split_off})

@@ -39,7 +39,7 @@ def process_main(settings: Settings, redis_url: str, name: str) -> None:
 async def run_worker(settings: Settings, redis_url: str, name: str,
                      stop: asyncio.Event | None = None) -> None:
     """Consume items until SIGTERM/SIGINT (or `stop`), then finish in-flight ones and exit."""
-    stop = stop or stop_on_signals()
+    stop = stop or stop_on_signals((signal.SIGTERM,))
     redis = connect(redis_url)
     session = make_session(fetch_limits(settings))
     cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
@@ -60,11 +60,11 @@ async def run_worker(settings: Settings, redis_url: str, name: str,
         log.info("worker=%s stopped", consumer_name)
 
 
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGTERM or SIGINT (every loop checks it at least once a second)."""
+def stop_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> asyncio.Event:
+    """An event set by the signals (every loop checks it at least once a second)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     return stop
 

@@ -151,7 +151,10 @@ def daemon_settings(redis_url: str, **overrides: object) -> Settings:
                 redis=replace(s.redis, url=redis_url),
                 http=replace(s.http, port=0),
                 fetch=replace(s.fetch, allow_networks=("127.0.0.1/32",), timeout_s=5.0),
-                feeds=replace(s.feeds, interval_s=0.5, backoff_max_s=2.0),
+                feeds=replace(s.feeds, interval_s=0.5, backoff_max_s=2.0, min_interval_s=0.1,
+                              max_interval_s=1.0),
+                # Politeness has its own tests; here it would only serialise the local site.
+                politeness=replace(s.politeness, host_concurrency=0, host_rate_per_s=0.0),
                 workers=replace(s.workers, count=2, claim_idle_s=2.0, block_ms=200,
                                 max_deliveries=3))
     return s

@@ -137,3 +137,70 @@ def test_date_resolved_against_publication():
     """'On Saturday' resolves to the Saturday on or before publication."""
     e = only("Three soldiers were killed in a clash with rebels in Goma, Congo, on Saturday.")
     assert e.date == "2015-10-10"
+
+
+def test_seed_daraa_named_as_written(seed_events):
+    """The Daraa incident is named by its most specific place, the quarter Dara'a al-Balad."""
+    assert "al-Balad" in (seed_events[2].location.name or "")
+
+
+def test_historical_figure_is_not_the_incident():
+    """A figure for an earlier year's disaster never replaces the lead's own figure."""
+    text = ("A magnitude 6.2 earthquake struck Sulawesi, Indonesia, on Friday, killing nine people "
+            "and injuring dozens. Rescuers searched collapsed houses in Mamuju. "
+            "A 2018 earthquake and tsunami in the same region killed more than 4,000 people.")
+    found = extract_events(Document(text=text, doc_id="t", published="2021-01-15"))
+    assert found and {e.fatalities for e in found} == {9}
+
+
+def test_running_total_after_the_incident_figure():
+    """'kills 14 ... and raises the death toll to 225' is 14: the rest is a running total."""
+    e = only("An air strike on a market in Hajin, Deir Ezzor, kills 14 civilians and raises the "
+             "death toll of the offensive to 225.")
+    assert e.fatalities == 14
+    assert e.location.country == "SY" and e.location.admin1 == "Deir ez-Zor"
+
+
+def test_multi_day_total_is_not_an_incident_figure():
+    """A toll over several days is a total, not one incident's fatalities."""
+    found = events("Over 60 junta troops killed in three days of resistance attacks in Sagaing "
+                   "Region.")
+    assert all(e.fatalities != 60 for e in found)
+
+
+def test_headline_with_place_and_violence_cue():
+    """A short headline with a place and a violence cue is an event with its country and figures."""
+    e = only("Gunmen kill 5, wound 8 others in western Mexico")
+    assert (e.fatalities, e.injured, e.location.country) == (5, 8, "MX")
+    e = only("C.Africa attack kills at least 5: peacekeepers")
+    assert (e.fatalities, e.location.country) == (5, "CF")
+
+
+def test_shot_to_death_and_left_injured():
+    """'shot to death' is a death; 'left 10 people injured' is injured, never killed."""
+    e = only("A man is shot to death in Zamora, Michoacan")
+    assert (e.fatalities, e.location.country, e.location.admin1) == (1, "MX", "Michoacán")
+    e = only("A bomb exploded at a police checkpoint in Peshawar, Pakistan, and left 10 people "
+             "injured.")
+    assert (e.fatalities, e.injured) == (None, 10)
+
+
+def test_mixed_language_headlines_keep_the_english_part():
+    """Headlines joined by ';' in two languages: only the English one is read."""
+    e = only("Centrafrique : 7 morts dans des violences à Bambari;Seven killed in attack on "
+             "Bambari, Central African Republic")
+    assert (e.fatalities, e.location.country) == (7, "CF")
+
+
+def test_declared_language_is_only_a_hint():
+    """A page declared 'fr' whose text is English is still read; 'en-US' counts as English."""
+    text = "Three soldiers were killed in a clash with rebels in Goma, Congo, on Saturday."
+    for lang in ("fr", "en-US"):
+        found = extract_events(Document(text=text, doc_id="t", language=lang))
+        assert len(found) == 1 and found[0].fatalities == 3
+
+
+def test_date_in_gap_is_not_a_figure():
+    """'On 9 May 2015 gunmen killed 5' is 5, not the day of the month."""
+    e = only("On 9 May 2015 gunmen killed 5 villagers in Maiduguri, Nigeria.")
+    assert e.fatalities == 5

@@ -97,7 +97,9 @@ async def test_trim_drops_only_what_left_the_window(redis: object) -> None:
     """Trimming removes events, articles and dedup keys first seen before the window."""
     store = RollingStore(redis, 3600)
     await store.commit("1-0", article(), [event("old")], NOW - timedelta(hours=2), 0)
-    await store.commit("2-0", article("b", "http://ex.org/b", "hb"), [event("new")], NOW, 0)
+    # Another incident (a week later), so that it is not merged into "old".
+    await store.commit("2-0", article("b", "http://ex.org/b", "hb"),
+                       [event("new", date="2015-10-17")], NOW, 0)
     assert await store.trim(NOW) >= 2
     assert await store.get("old") is None and await store.get("new") is not None
     assert not await redis.hexists(keys.DEDUP_URL, "http://ex.org/a")  # type: ignore[attr-defined]

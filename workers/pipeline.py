@@ -12,7 +12,7 @@ import aiohttp
 
 from workers import metrics
 from workers.clean import clean_html
-from workers.dedup import article_key, canonical_url, text_hash
+from workers.dedup import Fingerprint, article_key, canonical_url, fingerprint
 from workers.errors import FetchError, FetchRefused
 from workers.extract import extract_events
 from workers.fetch import FetchLimits, fetch
@@ -28,6 +28,7 @@ class Analysis:
 
     article: Article
     events: tuple[Event, ...]
+    fingerprint: Fingerprint | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.cpu, analyse_page, body, final_url, item)
         return await self.store.commit(entry_id, analysis.article, list(analysis.events),
-                                       utc_now(), item.polled_at)
+                                       utc_now(), item.polled_at, analysis.fingerprint)
 
     async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
         from workers.politeness import note_refusal, polite_fetch  # issue 5: shared host limits
@@ -87,11 +88,13 @@ def analyse_page(body: bytes, final_url: str, item: Item) -> Analysis:
     canonical = canonical_url(item.url, page.canonical_url)
     key = article_key(canonical)
     published = item.published or page.date
+    # One pass over the words gives the exact text hash and the near-duplicate fingerprint.
+    fp = fingerprint(page.text)
     article = Article(
-        key=key, url=item.url, canonical_url=canonical, text_hash=text_hash(page.text),
+        key=key, url=item.url, canonical_url=canonical, text_hash=fp.text_hash,
         title=page.title or item.title or None, feed=item.feed, published=published,
         language=page.language, item_id=item.item_id, text=page.text,
     )
     doc = Document(text=page.text, doc_id=key, title=article.title, published=published,
                    url=canonical, feed=item.feed, language=page.language)
-    return Analysis(article, tuple(extract_events(doc)))
+    return Analysis(article, tuple(extract_events(doc)), fp)

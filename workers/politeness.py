@@ -165,7 +165,8 @@ def _parse(text: str) -> RobotFileParser:
 _GATES: dict[int, tuple[HostGate, Robots]] = {}
 
 
-def _for(redis: Any, session: aiohttp.ClientSession, limits: FetchLimits) -> tuple[HostGate, Robots]:
+def _for(redis: Any, session: aiohttp.ClientSession,
+         limits: FetchLimits) -> tuple[HostGate, Robots]:
     # One gate and robots cache per Redis client: the pipeline has no field for them.
     found = _GATES.get(id(redis))
     if found is None or found[0].redis is not redis:

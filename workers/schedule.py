@@ -23,6 +23,8 @@ _NO_STORE = re.compile(r"(?:^|,)\s*(no-store|no-cache)\b", re.IGNORECASE)
 _RATE_WEIGHT = 0.3
 # A feed whose window overflowed is polled after this fraction of its interval.
 _OVERFLOW_FACTOR = 0.25
+# A quiet feed's interval at most doubles per poll: one quiet hour does not mean a dead feed.
+_MAX_GROWTH = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +81,10 @@ def next_poll(clock: FeedClock, obs: Observation, s: ScheduleSettings,
     rate = learned_rate(clock, obs)
     overflowed = clock.last_poll > 0 and obs.window_entries > 0 and \
         obs.new_entries >= obs.window_entries
-    interval = interval_for_rate(rate, s)
+    previous = clock.interval_s or _clamp(s.interval_s, s)
+    interval = min(interval_for_rate(rate, s), max(previous * _MAX_GROWTH, s.min_interval_s))
     if overflowed:
-        interval = max(s.min_interval_s, min(interval, clock.interval_s or s.interval_s)
-                       * _OVERFLOW_FACTOR)
+        interval = max(s.min_interval_s, min(interval, previous) * _OVERFLOW_FACTOR)
     delay = _jittered(interval, s.jitter, rng)
     # Hints are a floor: the feed or its server asked us not to come back sooner.
     delay = max(delay, min(obs.hint_s, s.max_interval_s), obs.retry_after_s or 0.0)
@@ -111,8 +113,8 @@ def interval_for_rate(rate_per_s: float, s: ScheduleSettings) -> float:
 
 def backoff_s(errors: int, interval_s: float, ceiling_s: float, rng: random.Random) -> float:
     """Delay after `errors` consecutive failures: exponential, capped, with +-20% jitter."""
-    base = min(ceiling_s, interval_s * (2 ** max(0, errors - 1)))
-    return base * rng.uniform(0.8, 1.2)
+    base = min(ceiling_s, interval_s * 2.0 ** max(0, errors - 1))
+    return float(base * rng.uniform(0.8, 1.2))
 
 
 def _after_error(clock: FeedClock, obs: Observation, s: ScheduleSettings,

@@ -5,39 +5,32 @@ from __future__ import annotations
 import hashlib
 
 from ..records import Actor, Document, Event, Location, Source
-from .classify import EventType, best, types
+from .classify import EventType, classify_texts, types
 from .dates import resolve_date
 from .engine import ARMED, Incident
 from .places import COUNTRY, gazetteer
 
 
 def classify_incident(inc: Incident) -> tuple[EventType, float]:
-    """The incident's type from the summed cues of its sentences, checked against its actors."""
-    total: dict[str, float] = {}
-    for s in inc.sentences:
-        for code, v in s.scores.items():
-            total[code] = total.get(code, 0.0) + v
-    found = best(total)
-    if found is None:
-        return types()["ARMED_CLASH"], 0.0
-    etype, value = found
+    """The incident's type from its sentences read together (see classify.classify_texts)."""
     kinds = [a.kind for s in inc.sentences[:1] for a in s.actors]
-    if etype.code == "ATTACK" and len(kinds) == 2 and all(k in ARMED for k in kinds):
-        etype = types()["ARMED_CLASH"]   # two armed sides fighting is a battle, not an attack
-    return etype, value
+    found = classify_texts([s.text for s in inc.sentences], kinds, ARMED)
+    return found if found is not None else (types()["ARMED_CLASH"], 0.0)
 
 
 def fatalities(inc: Incident) -> tuple[int | None, int | None]:
+    """The first figures the incident's sentences state: the headline or lead, not a later recap."""
     dead = [s.cas.fatalities for s in inc.sentences if s.cas.fatalities is not None]
     hurt = [s.cas.injured for s in inc.sentences if s.cas.injured is not None]
-    return (max(dead) if dead else None), (max(hurt) if hurt else None)
+    return (dead[0] if dead else None), (hurt[0] if hurt else None)
 
 
 def location(inc: Incident) -> Location:
     if inc.place is None:
         return Location()
     p, g = inc.place.place, gazetteer()
-    return Location(name=p.name, admin1=g.admin1_name(p), country=p.cc, lat=p.lat, lon=p.lon)
+    name = inc.place.name or p.name
+    return Location(name=name, admin1=g.admin1_name(p), country=p.cc, lat=p.lat, lon=p.lon)
 
 
 def actors(inc: Incident) -> tuple[Actor, ...]:
@@ -67,7 +60,7 @@ def to_event(doc: Document, inc: Incident, n: int, language: str | None) -> Even
     return Event(
         id=f"{base_id(doc)}:{n}",
         event_type=etype.event_type,
-        sub_event_type=etype.sub_event_type,  # type: ignore[arg-type]
+        sub_event_type=etype.sub_event_type,
         date=resolve_date(" ".join(s.text for s in inc.sentences), doc.published),
         location=location(inc),
         actors=actors(inc),

@@ -13,13 +13,15 @@ GAP = r"(?P<gap>(?:[\w'’\-]+,?\s+){0,6}?)"
 BE = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|" \
      r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
 KILLED = r"(?:killed|dead|died|die|slain|massacred|executed|murdered|perished|shot\s+dead|" \
+         r"(?:shot|beaten|stabbed|burned|burnt|tortured)\s+to\s+death|found\s+dead|decapitated|" \
          r"lost\s+their\s+lives|lost\s+his\s+life|lost\s+her\s+life|beheaded|burnt\s+alive|" \
          r"burned\s+alive|hacked\s+to\s+death|lynched|bodies\s+(?:were\s+)?found)"
 HURT = r"(?:injured|wounded|hurt|injuries|hospitali[sz]ed|maimed)"
-KILL_ACTIVE = r"(?:killing|killed|kills|kill|left|leaving|massacred|massacring|executed|" \
-              r"executing|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|" \
-              r"shooting\s+dead|murdered|murdering|gunned\s+down)"
-HURT_ACTIVE = r"(?:wounding|wounded|injuring|injured|wounds|injures|hurt|hurting)"
+KILL_ACTIVE = r"(?:killing|killed|kills|kill|massacred|massacring|massacre|executed|executes|" \
+              r"execute|executing|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|" \
+              r"shoot\s+dead|shooting\s+dead|murdered|murdering|murders|murder|gunned\s+down|" \
+              r"gun\s+down|guns\s+down)"
+HURT_ACTIVE = r"(?:wounding|wounded|injuring|injured|wounds|injures|wound|injure|hurt|hurting)"
 TOLL = r"(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+(?:\w+\s+){0,4}?" \
        r"(?:rose|risen|climbed|reached|stands|stood|is|was|has\s+risen|hit|jumped|of|to|at)\s+" \
        r"(?:to\s+|at\s+)?"
@@ -29,7 +31,9 @@ FATAL = [re.compile(p, re.I) for p in (
     rf"\b{N}\s+{GAP}{BE}{KILLED}\b",
     rf"\b{TOLL}{N}\b",
     rf"\bclaim(?:ed|ing|s)?\s+{N}\s+lives\b",
-    rf"\b{N}\s+(?:deaths|fatalities|dead|bodies|casualties)\b",
+    rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?(?:deaths|fatalities|dead|bodies|corpses|martyrs)\b",
+    rf"\b{N}\s+casualties\b",
+    rf"\b(?:leav(?:e|es|ing)|left)\s+{N}\s+{GAP}(?:dead|killed)\b",
 )]
 INJURED = [re.compile(p, re.I) for p in (
     rf"\b{HURT_ACTIVE}\s+{N}\b(?!\s*(?:%|km|kilomet|miles|years))",
@@ -37,11 +41,13 @@ INJURED = [re.compile(p, re.I) for p in (
     rf"\b{N}\s+(?:injured|wounded|injuries)\b",
 )]
 SINGLE = re.compile(
-    r"\b(?:a|an|one|the)\s+(?:[\w'-]+\s+){0,2}?(?:man|woman|boy|girl|child|person|soldier|officer|"
+    r"(?:^|\b(?:a|an|one|the)\s+)(?:[\w'-]+\s+){0,2}?(?:man|woman|mother|father|son|daughter|"
+    r"boy|girl|child|person|soldier|officer|"
     r"policeman|policewoman|civilian|farmer|student|teacher|journalist|worker|driver|trader|"
     r"resident|villager|militant|fighter|rebel|protester|guard|leader|commander|official|"
     r"priest|imam|chief|youth|teenager|baby|jawan|constable|trooper|marine|tourist|activist)"
-    rf"\s+(?:\w+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|murdered|dies|died|slain|lynched|"
+    rf"\s+(?:\w+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|murdered|"
+    r"dies|died|slain|lynched|"
     r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b", re.I)
 NONE_KILLED = re.compile(
     r"\b(?:no\s+one|nobody|no\s+(?:people|person|one|lives|civilians|soldiers)|none)\s+"
@@ -59,9 +65,35 @@ TOTAL = re.compile(
     r"\b(?:so\s+far\s+this|up\s+until\s+now|until\s+now|to\s+date|in\s+total|overall\s+toll|"
     r"over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:months|years|decades?)|"
     r"in\s+(?:the\s+)?(?:past|last|recent)\s+(?:\w+\s+)?(?:months|years|decades?)|"
-    r"this\s+year|last\s+year|(?:war|conflict)\s+has\s+(?:claimed|killed|left))\b",
+    r"this\s+year|last\s+year|(?:war|conflict)\s+has\s+(?:claimed|killed|left)|"
+    # Figures over several days or incidents: "in three days", "since Saturday", "raising the toll".
+    r"(?:in|during|over|within)\s+(?:the\s+)?(?:past\s+|last\s+)?(?:two|three|four|five|six|seven|"
+    r"eight|nine|ten|several|few|\d+)\s+(?:consecutive\s+|successive\s+)?(?:days|weeks|months)|"
+    r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)|"
+    r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday))\b",
     re.I)
-VERB_IN_GAP = re.compile(r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|were|was)\b", re.I)
+# A running total after the incident's own figure: "kills 14 and raises the death toll to 225".
+RAISE = re.compile(r"\b(?:(?:rais|bring|tak|push)(?:e|es|ed|ing)\s+(?:(?:the|their|its)\s+)?"
+                   r"(?:\w+\s+){0,3}?(?:toll|number|total|tally))\b", re.I)
+# A past year marks an earlier event: "a 2018 earthquake ... killed more than 4,000".
+YEAR = re.compile(r"\b(?:in|since|during|of|a|an|the|until|by)\s+(?:\w+\s+){0,2}?((?:19|20)\d\d)\b"
+                  r"(?!\s*(?:-|–)\s*(?:\d|$))", re.I)
+
+
+HISTORY_SPAN = 300    # longer "sentences" are unsplit lower-case text, where a year says little
+
+
+def historical(sentence: str, year: int | None) -> bool:
+    """The sentence tells of an earlier year's event (any year when the publication's is unknown)."""
+    if len(sentence) > HISTORY_SPAN:
+        return False
+    return any(year is None or int(y) < year for y in YEAR.findall(sentence))
+VERB_IN_GAP = re.compile(r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|"
+                         r"were|was|jan\w*|feb\w*|march|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|nov\w*|"
+                         r"dec\w*)\b|\d", re.I)
+DEATH_CUE = re.compile(r"\b(?:killed|killing|kills|died|dies|slain|massacred|massacre|murdered|"
+                       r"executed|shot\s+dead|(?:shot|beaten|stabbed)\s+to\s+death|beheaded|"
+                       r"found\s+dead|bodies)\b", re.I)
 BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})", re.I)
 # Nouns that a number may count without being people.
 NOT_PEOPLE = re.compile(
@@ -79,8 +111,19 @@ class Casualties:
     mentions_death: bool = False   # a death is reported even when the count is unknown
 
 
+# Every figure pattern needs a number or a quantity word: most sentences have none.
+HAS_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                        r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+                        r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+                        r"dozens?|tens|scores|hundreds|thousands|several|few|couple|number)\b",
+                        re.I)
+
+
 def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], bool]:
-    values, seen = [], False
+    values: list[int] = []
+    seen = False
+    if not HAS_NUMBER.search(text):
+        return values, seen
     for pattern in patterns:
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
@@ -112,6 +155,8 @@ def casualties(sentence: str) -> Casualties:
     low = sentence.lower()
     if not any(g in low for g in GATE) or TOTAL.search(sentence):
         return Casualties()
+    if raised := RAISE.search(sentence):
+        sentence = sentence[:raised.start()]
     sentence = BETWEEN.sub(r"\1 to \2", sentence)
     original, negated = sentence, NONE_KILLED.search(sentence)
     sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
@@ -125,4 +170,5 @@ def casualties(sentence: str) -> Casualties:
         fatalities = 0
     if injured is None and NONE_HURT.search(original):
         injured = 0
-    return Casualties(fatalities, injured, fatal or bool(fatalities))
+    fatal = fatal or bool(fatalities) or bool(DEATH_CUE.search(sentence))
+    return Casualties(fatalities, injured, fatal)

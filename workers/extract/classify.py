@@ -1,4 +1,10 @@
-"""Event type by keyword scoring: each sub-type's cues (data/keywords.tsv) add up per text."""
+"""Event type by keyword scoring: each sub-type's cues (data/keywords.tsv) add up per text.
+
+Interactions the single weights cannot express live in _adjust: how a protest went (riot,
+excessive force, intervention, peaceful), which side took a place (data/sides.tsv), claims and
+denials of responsibility, weapons found rather than used, explosions that are accidents.
+Every type has a sub_event_type string; the non-conflict types repeat their name (types.tsv).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from .lexicon import rows
 class EventType:
     code: str
     event_type: str
-    sub_event_type: str | None
+    sub_event_type: str
     violent: bool
 
 
@@ -83,7 +89,7 @@ def literal_prefixes(rx: str) -> list[str] | None:
 
 @lru_cache(maxsize=1)
 def types() -> dict[str, EventType]:
-    return {code: EventType(code, et, sub or None, violent == "1")
+    return {code: EventType(code, et, sub or et, violent == "1")
             for code, et, sub, violent in rows("types.tsv")}
 
 
@@ -109,23 +115,142 @@ def score(text: str) -> dict[str, float]:
     return _adjust(text, scores)
 
 
-CLAIM = re.compile(r"\bclaim(?:ed|s|ing)? (?:\w+ )?responsibility\b", re.I)
-PROTEST = re.compile(r"\b(?:protest\w*|demonstrat\w*|rall(?:y|ies))\b", re.I)
+CLAIM = re.compile(r"\bclaim(?:ed|s|ing)? (?:\w+ )?(?:responsibility|credit)\b|\bresponsible for\b|"
+                   r"\b(?:denied|denies|rejected|rejects) (?:\w+ ){0,3}(?:involvement|responsibility|"
+                   r"accusations?|reports?)\b|\bblam(?:ed|es|ing) (?:\w+ ){0,4}for\b|"
+                   r"\baccus(?:ed|es|ing) (?:\w+ ){0,4}of\b|\bare suspected to be behind\b", re.I)
+PROTEST = re.compile(r"\b(?:protest\w*|demonstrat\w*|rall(?:y|ies|ied)|march(?:ed|es|ers)?|sit-ins?|"
+                     r"crowds?)\b", re.I)
+# How a protest went, in ACLED's order: demonstrators' own violence makes a riot; lethal force or
+# serious injury against peaceful protesters is excessive force; dispersal or arrests are an
+# intervention; otherwise the protest was peaceful.
+PROTEST_VIOLENCE = re.compile(
+    r"\b(?:clash(?:ed|es|ing)?|violen(?:t|ce)|turned violent|unrest|running battles|riot\w*|"
+    r"(?:hurl|threw|throw|throwing|hurling|pelt)\w* (?:\w+ ){0,2}(?:stones|rocks|objects|bottles|"
+    r"fireworks|firecrackers|petrol bombs|molotov\w*|projectiles|bricks|a fence)|stone-throwing|"
+    r"smash(?:ed|ing)|trash(?:ed|ing)|torch(?:ed|ing)|set (?:\w+ ){0,3}(?:ablaze|on fire)|vandal\w*|"
+    r"confront(?:ed|ing) (?:the )?police|broke into|stormed|aggressive|blocked (?:\w+ ){0,2}roads|"
+    r"shut down roads|blaze|looting|looted)\b", re.I)
+PROTEST_PEACEFUL = re.compile(r"\b(?:peaceful(?:ly)?|non-?violent)\b", re.I)
+PROTEST_HARM = re.compile(
+    r"\b(?:(?:protesters?|demonstrators?|students|marchers)\W+(?:\w+\W+){0,3}"
+    r"(?:killed|shot|died|dead|injured|wounded|hurt)|(?:killing|killed|injuring|wounding|shot|shooting)"
+    r" (?:\w+ ){0,3}(?:protesters?|demonstrators?)|(?:killed|died|die|dead|injured|wounded) (?:\w+ ){0,3}"
+    r"(?:in|during) (?:the |a )?(?:\w+ )?(?:protest|demonstration|crackdown|rally)|(?:killed|injured|"
+    r"wounded)\W+(?:\w+\W+){0,4}(?:security forces|police|troops|soldiers)|injur\w* among (?:\w+ )?"
+    r"(?:demonstrators|protesters)|live (?:bullets|ammunition|rounds|fire)|(?:hits?|beat(?:s|en)?|beating)"
+    r" (?:\w+ ){0,3}(?:demonstrators?|protesters?)|violently (?:dispersed|suppressed|broke up)|"
+    r"fatal attacks|serious injuries)\b", re.I)
+PROTEST_INTERVENTION = re.compile(
+    r"\b(?:tear ?gas|water cannons?|rubber bullets|pepper (?:spray|canisters)|smoke grenades|"
+    r"batons?|baton charged|dispers(?:ed|e|ing)|broke up|broken up|cracked down|crackdown|"
+    r"suppress(?:ed)?|halt(?:ed)?|(?:detain|arrest)\w* (?:\w+ ){0,3}(?:protesters|demonstrators|activists|"
+    r"marchers|participants)|(?:protesters|demonstrators|activists|people) (?:have been |were |being )?"
+    r"(?:detained|arrested)|drag (?:\w+ ){0,2}out|nonlethal|unauthori[sz]ed|unsanctioned)\b", re.I)
+WEAPON_USED = re.compile(r"\b(?:explod\w*|went off|detonat\w*|killed|killing|injur\w*|wounded|dead|died|"
+                         r"attack\w*|fired|hurled|threw|thrown|launched|struck|hit)\b", re.I)
+WEAPON_CODES = ("GRENADE", "ART_MISS_ATTACK", "REM_EXPLOS", "AIR_STRIKE", "CHEM_WEAP", "SUIC_BOMB")
+HOSTILE = re.compile(r"\b(?:attack\w*|bomber|bombing|militants?|terrorists?|insurgents?|rebels?|planted|"
+                     r"targeted|targeting|ieds?|gunmen|suicide|claimed)\b", re.I)
+PROTEST_CODES = ("PEACE_PROTEST", "PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST", "VIOL_DEMONSTR")
+TERRITORY = ("GOV_REGAINS_TERIT", "NON_STATE_ACTOR_OVERTAKES_TER")
+TERRITORY_VERB = re.compile(
+    r"\b(?:re)?(?:captur(?:ed|es|ing|e)|took|taken|tak(?:e|es|ing) (?:back|over|control)|seiz(?:ed|es|ing|e)|"
+    r"overr[au]n|gain(?:ed)?|regain(?:ed|s)?|retook|retake[ns]?|recover(?:ed|s)?|liberat\w*|won back|"
+    r"storm(?:ed|ing)|establish(?:ed|ing) control|pushed|drove|driving|advanced|entered|controlling)\b", re.I)
+PASSIVE = re.compile(r"\b(?:was|were|been|being)\s+(?:\w+\s+)?$", re.I)
+
+
+@lru_cache(maxsize=1)
+def sides() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((side, re.compile(rf"\b(?:{rx})\b", re.I)) for side, rx in rows("sides.tsv"))
+
+
+def _side(text: str) -> str | None:
+    """Who took the place: the last actor word before the first capture verb (after 'by' if passive)."""
+    verb = TERRITORY_VERB.search(text)
+    if verb is None:
+        return None
+    before = text[max(0, verb.start() - 120):verb.start()]
+    if PASSIVE.search(before):
+        after = re.match(r"\W*(?:\w+\W+){0,6}?by\s+(.{0,80})", text[verb.end():])
+        return _first_side(after.group(1)) if after else None
+    best: tuple[int, str] | None = None
+    for side, rx in sides():
+        for m in rx.finditer(before):
+            if best is None or m.end() > best[0]:
+                best = (m.end(), side)
+    return best[1] if best else None
+
+
+def _first_side(text: str) -> str | None:
+    found = [(m.start(), side) for side, rx in sides() for m in [rx.search(text)] if m]
+    return min(found)[1] if found else None
 
 
 def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
     if CLAIM.search(text):
         s["OTHER"] = s.get("OTHER", 0.0) + 6
-    if not PROTEST.search(text):
+    if PROTEST.search(text) and any(c in s for c in PROTEST_CODES):
+        _protest(text, s)
+    else:
         # Tear gas or live fire only make a protest sub-type when there is a protest.
         for code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
             s.pop(code, None)
-    elif "PEACE_PROTEST" in s:
-        for code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST", "VIOL_DEMONSTR"):
+    if any(c in s for c in TERRITORY):
+        _territory(text, s)
+    if "DISR_WEAP" in s and not WEAPON_USED.search(text):
+        # Grenades or mortars that were found, seized or destroyed were not used.
+        for code in WEAPON_CODES:
             if code in s:
-                s[code] += 1.5
+                s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
+    if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not HOSTILE.search(text):
+        s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")   # a plant or depot blowing up is an accident
     return s
+
+
+def _protest(text: str, s: dict[str, float]) -> None:
+    """One protest sub-type carries the weight of all protest cues (see PROTEST_* above)."""
+    weight = max(s.pop(c, 0.0) for c in PROTEST_CODES) + 1.5
+    peaceful = PROTEST_PEACEFUL.search(text)
+    harm = PROTEST_HARM.search(text)
+    if PROTEST_VIOLENCE.search(text) and not (peaceful and harm):
+        code = "VIOL_DEMONSTR"
+    elif harm:
+        code = "FORCE_AGAINST_PROTEST"
+    elif PROTEST_INTERVENTION.search(text):
+        code = "PROTEST_WITH_INTER"
+    else:
+        code = "PEACE_PROTEST"
+    s[code] = weight
+    if "ARREST" in s and code != "PEACE_PROTEST":
+        s["ARREST"] = min(s["ARREST"], weight - 1)   # arrests at a protest are its intervention
+
+
+def _territory(text: str, s: dict[str, float]) -> None:
+    """A place changing hands: the side that took it decides the sub-type; no fight, no battle."""
+    weight = max(s.pop(c, 0.0) for c in TERRITORY)
+    side = _side(text)
+    code = {"state": TERRITORY[0], "rebel": TERRITORY[1]}.get(side or "", TERRITORY[0])
+    if "NON_VIOL_TERRIT_TRANSFER" in s:
+        s["NON_VIOL_TERRIT_TRANSFER"] += weight
+    elif weight >= 3:
+        # Fighting that ends with a place taken is coded by who took it, not as a clash.
+        s[code] = max(weight, s.get("ARMED_CLASH", 0.0) + 0.5, s.get("PEACE_PROTEST", 0.0) + 0.5)
+    else:
+        s[code] = weight
+
+
+def classify_texts(texts: list[str], kinds: list[str], armed: set[str]) -> tuple[EventType, float] | None:
+    """An incident's type from its sentences read together, checked against its first actors."""
+    found = best(score(" ".join(texts)))
+    if found is None:
+        return None
+    etype, value = found
+    if etype.code == "ATTACK" and len(kinds) == 2 and all(k in armed for k in kinds):
+        etype = types()["ARMED_CLASH"]   # two armed sides fighting is a battle, not an attack
+    return etype, value
 
 
 def best(scores: dict[str, float]) -> tuple[EventType, float] | None:

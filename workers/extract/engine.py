@@ -9,14 +9,14 @@ from functools import lru_cache
 
 from ..records import Actor, Document, Event
 from .actors import find_actors
-from .casualties import TOTAL, Casualties, casualties
+from .casualties import TOTAL, Casualties, casualties, historical
 from .classify import score
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
-from .places import COUNTRY, Place
+from .places import COUNTRY, Place, gazetteer
 
-SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s+")
+SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s*")
 ARMED = {"state forces", "rebel group", "political militia", "identity militia", "external forces"}
 MIN_SCORE = 2.5          # a sentence needs this much cue weight to report an event by itself
 SUMMARY = re.compile(r"\b(?:across|throughout|various|several\s+(?:provinces|regions|areas|cities))\b", re.I)
@@ -43,8 +43,18 @@ class Incident:
             self.place = s.place
 
 
+LOOSE_SENTENCE = re.compile(r"(?<=[a-z0-9)][.!?])\s+")
+LONG_SENTENCE = 600   # lower-case text (transcripts, some archives) has no capital to split at
+
+
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(text) if s and len(s.strip()) > 3]
+    out = []
+    for s in SENTENCE.split(text):
+        if s and len(s) > LONG_SENTENCE:
+            out.extend(LOOSE_SENTENCE.split(s))
+        elif s:
+            out.append(s)
+    return [s.strip() for s in out if len(s.strip()) > 3]
 
 
 WORD = re.compile(r"[a-z]+")
@@ -73,9 +83,9 @@ ARMED_WORDS = re.compile(r"\b(?:army|soldiers|troops|forces|police|militants|reb
                          r"terrorists|fighters|militia\w*|gunmen|jihadists)\b", re.I)
 
 
-def _sentence(text: str, context: Counter[str]) -> Sentence | None:
-    """A sentence's cues, or None when it only gives context (war totals, summaries)."""
-    if TOTAL.search(text):
+def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
+    """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
+    if TOTAL.search(text) or historical(text, year):
         return None
     scores, cas = score(text), casualties(text)
     top = max(scores.values(), default=0.0)
@@ -88,6 +98,51 @@ def _sentence(text: str, context: Counter[str]) -> Sentence | None:
     if len(distinct) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text)):
         return None     # a round-up over several places is no single incident
     return Sentence(text, scores, cas, most_specific(found), find_actors(text), True)
+
+
+SHORT_TEXT = 1000    # headlines and snippets: a violence cue and a place are enough for an event
+VIOLENCE = re.compile(r"\b(?:kill\w*|dead|deaths?|died|dies|murder\w*|slain|massacre\w*|execut\w*|"
+                      r"shot|shoot\w*|gun\w*|attack\w*|clash\w*|fighting|fought|battles?|ambush\w*|"
+                      r"bomb\w*|blast|explosion|shell\w*|air\s*strikes?|airstrikes?|raids?|offensive|"
+                      r"martyr\w*|casualt\w*|bodies|body|corpses?|behead\w*|assassinat\w*|"
+                      r"abduct\w*|kidnap\w*|wound\w*|injur\w*|violence|armed\s+men|"
+                      r"militants?|insurgents?|rebels?|jihadists?|cartel|sicarios?)\b", re.I)
+
+
+def english_parts(text: str) -> str:
+    """The parts of a short multi-part text (headlines joined by ';') that are in English."""
+    parts = [p for p in re.split(r";|\n+", text) if p.strip()]
+    if len(parts) < 2:
+        return ""
+    return "; ".join(p for p in parts if detect_language(p) == "en")
+
+
+def fallback(candidates: list[str], context: Counter[str], year: int | None) -> list[Incident]:
+    """A short text (a headline) with a violence cue and a place, but no sentence strong enough."""
+    inc = Incident()
+    for text in candidates:
+        if TOTAL.search(text) or historical(text, year) or not VIOLENCE.search(text):
+            continue
+        found = mentions(text, context)
+        if not found and not context:
+            continue
+        inc.add(Sentence(text, score(text), casualties(text), most_specific(found),
+                         find_actors(text), True))
+    return [inc] if inc.sentences else []
+
+
+def fallback_place(title: str, lead: list[str], context: Counter[str]) -> Mention | None:
+    """For an incident with no place of its own: the title's or lead's, else the article's country."""
+    for text in [title, *lead]:
+        found = [m for m in mentions(text, context) if not context or context.get(m.place.cc)]
+        if found:
+            return most_specific(found)
+    if context:
+        cc = context.most_common(1)[0][0]
+        country = gazetteer().countries.get(cc)
+        if country:
+            return Mention(country, -1, country.name)
+    return None
 
 
 def _compatible(a: Place, b: Place) -> bool:
@@ -122,13 +177,24 @@ def _same_place(a: Place, b: Place) -> bool:
     return a.cc == b.cc and a.admin1 == b.admin1 and a.kind == b.kind and a.name == b.name
 
 
+def document_language(doc: Document, text: str) -> str | None:
+    """The text's own language; the page's declared one (often a template default) is a hint."""
+    found = detect_language(text)
+    if found is None and doc.language:
+        return doc.language.split("-")[0].split("_")[0].lower() or None
+    return found
+
+
 def extract_events(doc: Document) -> list[Event]:
     """The incidents an English news document reports, as events; [] for anything else."""
     from .build import to_event
 
     text = doc.text or ""
-    language = doc.language or detect_language(text)
-    if language not in (None, "en") or not text.strip():
+    if not text.strip():
+        return []
+    language = document_language(doc, text)
+    # A list of headlines may mix languages: keep its English parts, if any.
+    if language not in (None, "en") and (len(text) > SHORT_TEXT or not (text := english_parts(text))):
         return []
     trig = trigger_words(text)
     if trig is None:
@@ -137,6 +203,12 @@ def extract_events(doc: Document) -> list[Event]:
     candidates = [t for t in parts if trig.search(t)]   # most sentences of most articles stop here
     # The article's countries, from its title, lead and the sentences that may report events.
     context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
-    sentences = [s for s in (_sentence(t, context) for t in candidates) if s]
+    year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
+    sentences = [s for s in (_sentence(t, context, year) for t in candidates) if s]
     incidents = [i for i in group(sentences) if any(s.eventful for s in i.sentences)]
+    if not incidents and len(text) <= SHORT_TEXT:
+        incidents = fallback(candidates, context, year)
+    for inc in incidents:
+        if inc.place is None:
+            inc.place = fallback_place(doc.title or "", parts[:2], context)
     return [to_event(doc, inc, n, language or "en") for n, inc in enumerate(incidents)]

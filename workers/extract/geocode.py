@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import fold, place_key
-from .places import ADMIN1, CITY, COUNTRY, Place, gazetteer
+from .places import ADMIN1, CITY, COUNTRY, Place, compact_key, gazetteer
 
 # Capitalised runs, allowing Arabic-style particles: "Dara'a al-Balad", "Deir ez-Zor".
 NAME = re.compile(r"(?<![\w'’])(?:(?:al|el|ad|ar|as|an|at|ash|az|ad|de|del|la|le|san|santa)[-\s])?"
-                  r"[A-Z][\w'’‘ʿ-]*(?:\s+(?:(?:al|el|de|del|la|di|ad|ar|as|ez|es|ash|du|des|of)"
-                  r"[-\s]+)?[A-Z][\w'’‘ʿ-]*){0,3}")
+                  r"[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)(?:\s*(?:(?:al|el|de|del|la|di|ad|ar|as|ez|es|ash|du|"
+                  r"des|of)[-\s]+)?(?<=[\s.-])[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)){0,3}")
 CUE_BEFORE = re.compile(r"\b(?:in|near|at|outside|around|of|into|to|towards|on|across|"
                         r"inside|village|town|city|district|province|region|area|state)\s+"
                         r"(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
@@ -21,6 +22,9 @@ ADMIN_AFTER = re.compile(r"^\s*(?:province|governorate|state|region|department|p
 ADMIN_BEFORE = re.compile(r"\b(?:province|governorate|state|region|department|prefecture)\s+of\s+$", re.I)
 REFERENCE = re.compile(r"(?:\b(?:km|kms|kilomet(?:er|re)s?|miles?)\b[^.;]{0,40}?\b(?:of|from)\s+"
                        r"(?:the\s+)?(?:\w+\s*,?\s+){0,2}$)", re.I)
+# A street, neighbourhood or building named after something: "the El Fresno neighborhood".
+SITE_AFTER = re.compile(r"^\s*(?:neighbou?rhood|subdivision|colonia|street|avenue|boulevard|"
+                        r"viaduct|highway|bridge|hotel|restaurant|bar|mall|stadium)\b", re.I)
 MEDIA_AFTER = re.compile(r"^\s*(?:satellite\s+)?(?:channel|tv|television|news|agency|newspaper|radio|"
                          r"daily|website|times|post|herald|tribune)\b", re.I)
 # "militants from Uzbekistan and Chechnya": where people come from is not where it happened.
@@ -36,20 +40,40 @@ class Mention:
     start: int
     text: str
     cued: bool = False      # "in X", "near X", "village of X": named as where things happened
+    name: str | None = None  # the name as written, where it is more specific than the gazetteer's
+
+
+# "Dara'a al-Balad", "Mosul al-Jadida": a quarter of a known town, named after it.
+QUARTER = re.compile(r"\s+(?:al|el)-[A-Z][\w'’]+")
+
+
+@lru_cache(maxsize=50_000)
+def _run_countries(run: str) -> tuple[str, ...]:
+    """The countries a capitalised run names, longest phrase first (cached: runs repeat)."""
+    words, found = gazetteer().country_words, []
+    tokens = run.replace("’s", "").replace("'s", "").split()
+    for i in range(len(tokens)):
+        for j in range(len(tokens), i, -1):
+            cc = words.get(fold(" ".join(tokens[i:j])))
+            if cc:
+                found.append(cc)
+                break
+    return tuple(found)
 
 
 def country_context(text: str) -> Counter[str]:
     """How often each country is named or implied (demonyms, capitals) in the article."""
-    words, counts = gazetteer().country_words, Counter[str]()
+    counts = Counter[str]()
     for m in NAME.finditer(text):
-        tokens = m.group(0).replace("’s", "").replace("'s", "").split()
-        for i in range(len(tokens)):
-            for j in range(len(tokens), i, -1):
-                cc = words.get(fold(" ".join(tokens[i:j])))
-                if cc:
-                    counts[cc] += 1
-                    break
+        if SITE_AFTER.match(text[m.end():m.end() + 20]):
+            continue
+        counts.update(_run_countries(m.group(0)))
     return counts
+
+
+@lru_cache(maxsize=100_000)
+def _key(text: str) -> str:
+    return compact_key(place_key(text))
 
 
 def _candidates(run: str) -> list[tuple[int, int, str]]:
@@ -88,19 +112,22 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             start = run.start() + s
             if start < taken_until or not text:
                 continue
-            key = place_key(text)
+            key = _key(text)
             if not key or key in g.stop or len(key) < 3:
                 continue
             end = run.start() + e
             after, before = sentence[end:end + 30], sentence[max(0, start - 60):start]
-            if after.startswith("-based") or MEDIA_AFTER.match(after) or REFERENCE.search(before) \
+            if after.startswith("-based") or MEDIA_AFTER.match(after) or SITE_AFTER.match(after) \
+                    or REFERENCE.search(before) \
                     or ORIGIN.search(before):
                 continue
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
             cued = bool(CUE_BEFORE.search(before))
             place = _choose(g.lookup(key), context, want_admin, cued)
             if place:
-                out.append(Mention(place, start, text, cued))
+                quarter = QUARTER.match(run.group(0), e) if place.kind == CITY else None
+                name = text + quarter.group(0) if quarter else None
+                out.append(Mention(place, start, text, cued, name))
                 taken_until = end
     return out
 

@@ -18,7 +18,7 @@ def stopwords() -> dict[str, frozenset[str]]:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the language whose stopwords the text uses most, or None if unsure."""
-    tokens = TOKEN.findall(text[:4000].lower())
+    tokens = TOKEN.findall(text[:2000].lower())
     if not tokens:
         return None
     freq = Counter(tokens)

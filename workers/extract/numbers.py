@@ -18,8 +18,8 @@ VAGUE = {
     "dozens": 12, "dozen": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1000,
     "several": 3, "few": 3, "some": None, "many": None, "number": None, "numerous": None,
 }
-WORD_NUMBER = (r"(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-               r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|"
+WORD_NUMBER = (r"(?!and\b)(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+               r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|"
                r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|and|a)"
                r"(?:[\s-]+|\b))+")
 NUMBER = rf"(?:\d{{1,3}}(?:,\d{{2,3}})+|\d+(?:\.\d+)?(?:\s+(?:thousand|million))?|{WORD_NUMBER}|" \

@@ -1,86 +1,150 @@
--- Commit one processed queue entry atomically: dedup verdict, article record, events,
--- durable log, PUBLISH and the done-mark all happen here or not at all, so a redelivered
--- entry (worker died before XACK) is recognised by its done-mark and publishes nothing twice.
+-- Commit one processed queue entry atomically: the verdict's index writes, the article record,
+-- the events (created, merged or updated), the durable log, PUBLISH and the done-mark all happen
+-- here or not at all, so a redelivered entry (worker died before XACK) is recognised by its
+-- done-mark and publishes nothing twice.
+--
+-- The worker decided the verdict and the event merges on a snapshot (workers/dedupindex.py,
+-- workers/store.py). This script first re-checks that snapshot: the URL and text owners it saw,
+-- each band slot of the new article as it read it, and the version of every event it changes.
+-- If anything moved (another worker committed in between) it writes nothing and returns
+-- 'retry'; the worker reads again and re-decides. That is what makes two copies committed at
+-- the same moment yield exactly one `new`. A split (entry_id '') skips the article part.
 --
 -- KEYS: 1 done_items  2 dedup_url  3 dedup_text  4 article_data  5 articles_by_seen
 --       6 event_data  7 event_meta  8 events_by_date  9 events_by_seen  10 events_log
---       11 metrics
--- ARGV: 1 entry_id  2 article_key  3 canonical_url  4 text_hash  5 article_json (no verdict)
---       6 now_epoch  7 now_iso  8 channel  9 polled_at  10 articles_metric_prefix
---       11 events_metric_prefix  12 n_events, then per event: id, body_json, fingerprint, date_epoch
-local entry_id, akey, canon, thash, ajson = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local now, now_iso, channel, polled_at = tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9]
-local articles_metric, events_metric = ARGV[10], ARGV[11]
-local n_events = tonumber(ARGV[12])
+--       11 metrics  12 dedup_seq  13 dedup_fp  14 event_reports  15 report_event
+-- ARGV: 1 entry_id  2 now_epoch  3 now_iso  4 channel  5 polled_at  6 articles_metric_prefix
+--       7 events_metric_prefix  8 verdict  9 reason  10 matched  11 article_key  12 owner
+--       13 canonical_url  14 text_hash  15 record_json  16 packed fingerprint ('' = not indexed)
+--       17 owner_n ('' = give a new number)  18 seen url owner  19 seen text owner
+--       20 band key prefix  21 band checks "bucket:field:seen value;..."  22 band adds and
+--       23 band removals "bucket:field;..." (the owner's number joins / leaves these slots)
+--       then counted groups: events (id, body, fingerprint, date_epoch, expected_version,
+--       add_cell, remove_cell), reports (id, json, event id)
+local entry_id, now, now_iso, channel, polled_at = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local articles_metric, events_metric = ARGV[6], ARGV[7]
+local verdict, reason, matched, akey, owner = ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local canon, thash, record, packed, owner_n = ARGV[13], ARGV[14], ARGV[15], ARGV[16], ARGV[17]
 
-if redis.call('ZSCORE', KEYS[1], entry_id) then
+local band_prefix, band_checks, band_adds, band_removes = ARGV[20], ARGV[21], ARGV[22], ARGV[23]
+local pos = 24
+local function group(width)
+  local n = tonumber(ARGV[pos])
+  local first = pos + 1
+  pos = pos + 1 + n * width
+  return first, n
+end
+local events_at, n_events = group(7)
+local reports_at, n_reports = group(3)
+
+local article = entry_id ~= ''
+if article and redis.call('ZSCORE', KEYS[1], entry_id) then
   return {'done', '', '', 0, 0}
 end
 
--- Verdict. dedup_url maps a canonical URL to "article_key|text_hash" of its latest text.
-local verdict, reason, matched = 'new', 'first', ''
-local url_owner = redis.call('HGET', KEYS[2], canon)
-local text_owner = redis.call('HGET', KEYS[3], thash)
-if url_owner then
-  local sep = string.find(url_owner, '|', 1, true)
-  matched = string.sub(url_owner, 1, sep - 1)
-  if string.sub(url_owner, sep + 1) == thash then
-    verdict, reason = 'duplicate', 'canonical_url'
-  else
-    verdict, reason = 'update', 'canonical_url'
+-- Re-check the snapshot before any write.
+if article then
+  if (redis.call('HGET', KEYS[2], canon) or '') ~= ARGV[18] then return {'retry', 'url', '', 0, 0} end
+  if (redis.call('HGET', KEYS[3], thash) or '') ~= ARGV[19] then return {'retry', 'text', '', 0, 0} end
+  for bucket, field, seen in string.gmatch(band_checks, '(%x+):(%d+):([%d,]*)') do
+    if (redis.call('HGET', band_prefix .. bucket, field) or '') ~= seen then
+      return {'retry', 'band', '', 0, 0}
+    end
   end
-elseif text_owner then
-  verdict, reason, matched = 'duplicate', 'text_hash', text_owner
+end
+local metas = {}
+for i = 0, n_events - 1 do
+  local at = events_at + i * 7
+  local meta = redis.call('HGET', KEYS[7], ARGV[at])
+  local version = 0
+  if meta then version = tonumber(string.match(meta, '^(%d+)|')) end
+  if version ~= tonumber(ARGV[at + 4]) then return {'retry', 'event', ARGV[at], 0, 0} end
+  metas[i] = meta
 end
 
-local function quoted(s)
-  if s == '' then return 'null' end
-  return cjson.encode(s)
+-- The article: index writes by verdict, then its record.
+local function add_member(bucket, field, n)
+  local cur = redis.call('HGET', bucket, field)
+  if not cur then
+    redis.call('HSET', bucket, field, n)
+  elseif not string.find(',' .. cur .. ',', ',' .. n .. ',', 1, true) then
+    redis.call('HSET', bucket, field, cur .. ',' .. n)
+  end
 end
-local record = string.sub(ajson, 1, -2) .. ',"verdict":{"verdict":"' .. verdict ..
-  '","reason":"' .. reason .. '","matched":' .. quoted(matched) .. '}}'
+local function remove_member(bucket, field, n)
+  local cur = redis.call('HGET', bucket, field)
+  if not cur then return end
+  local kept = {}
+  for m in string.gmatch(cur, '[^,]+') do
+    if m ~= n then kept[#kept + 1] = m end
+  end
+  if #kept == 0 then redis.call('HDEL', bucket, field)
+  else redis.call('HSET', bucket, field, table.concat(kept, ',')) end
+end
 
-local created, updated = 0, 0
-if verdict ~= 'duplicate' then
-  local owner = akey
-  if verdict == 'update' then owner = matched end
-  redis.call('HSET', KEYS[2], canon, owner .. '|' .. thash)
+if article and verdict ~= 'duplicate' then
+  local n = owner_n
+  if packed ~= '' then
+    if n == '' then n = tostring(redis.call('INCR', KEYS[12])) end
+    redis.call('HSET', KEYS[13], n, packed)
+    for bucket, field in string.gmatch(band_removes, '(%x+):(%d+)') do
+      remove_member(band_prefix .. bucket, field, n)
+    end
+    for bucket, field in string.gmatch(band_adds, '(%x+):(%d+)') do
+      add_member(band_prefix .. bucket, field, n)
+    end
+  end
+  redis.call('HSET', KEYS[2], canon, owner .. '|' .. thash .. '|' .. n)
   redis.call('HSETNX', KEYS[3], thash, owner)
+  if n ~= '' then record = string.sub(record, 1, -2) .. ',"n":' .. n .. '}' end
   redis.call('HSET', KEYS[4], owner, record)
   redis.call('ZADD', KEYS[5], 'NX', now, owner)
-  for i = 0, n_events - 1 do
-    local base = 13 + i * 4
-    local id, body, fp, date_epoch = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
-    local meta = redis.call('HGET', KEYS[7], id)
-    local kind, version, first_seen, seen_epoch = 'created', 1, now_iso, now
-    if meta then
-      local v, fs, se, old_fp = string.match(meta, '^(%d+)|([^|]*)|([^|]*)|(.*)$')
-      if old_fp == fp then
-        kind = nil
-      else
-        kind, version, first_seen, seen_epoch = 'updated', tonumber(v) + 1, fs, tonumber(se)
-      end
-    end
-    if kind then
-      local full = string.sub(body, 1, -2) .. ',"first_seen":"' .. first_seen ..
-        '","updated":"' .. now_iso .. '","version":' .. version .. '}'
-      redis.call('HSET', KEYS[6], id, full)
-      redis.call('HSET', KEYS[7], id, version .. '|' .. first_seen .. '|' .. seen_epoch .. '|' .. fp)
-      redis.call('ZADD', KEYS[8], tonumber(date_epoch), id)
-      redis.call('ZADD', KEYS[9], seen_epoch, id)
-      local msg = '{"kind":"' .. kind .. '","event":' .. full .. '}'
-      redis.call('XADD', KEYS[10], '*', 'kind', kind, 'id', id, 'message', msg,
-        'polled_at', polled_at, 'committed_at', tostring(now))
-      redis.call('PUBLISH', channel, msg)
-      redis.call('HINCRBY', KEYS[11], events_metric .. kind, 1)
-      if kind == 'created' then created = created + 1 else updated = updated + 1 end
-    end
-  end
-elseif reason == 'text_hash' and redis.call('HSETNX', KEYS[4], akey, record) == 1 then
+elseif article and akey ~= matched and redis.call('HSETNX', KEYS[4], akey, record) == 1 then
   -- A copy at another URL: keep its record (with the verdict) for inspection.
   redis.call('ZADD', KEYS[5], 'NX', now, akey)
 end
 
-redis.call('ZADD', KEYS[1], now, entry_id)
-redis.call('HINCRBY', KEYS[11], articles_metric .. verdict, 1)
+-- Events: created, merged or revised; each change stamped, logged and published once.
+local created, updated = 0, 0
+for i = 0, n_events - 1 do
+  local at = events_at + i * 7
+  local id, body, fp, date_epoch = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local expected, add_cell, remove_cell = tonumber(ARGV[at + 4]), ARGV[at + 5], ARGV[at + 6]
+  local meta = metas[i]
+  local kind, version, first_seen, seen_epoch = 'created', 1, now_iso, now
+  if meta then
+    local _, fs, se, old_fp = string.match(meta, '^(%d+)|([^|]*)|([^|]*)|(.*)$')
+    if old_fp == fp then
+      kind = nil
+    else
+      kind, version, first_seen, seen_epoch = 'updated', expected + 1, fs, tonumber(se)
+    end
+  end
+  if kind then
+    local full = string.sub(body, 1, -2) .. ',"first_seen":"' .. first_seen ..
+      '","updated":"' .. now_iso .. '","version":' .. version .. '}'
+    redis.call('HSET', KEYS[6], id, full)
+    redis.call('HSET', KEYS[7], id, version .. '|' .. first_seen .. '|' .. seen_epoch .. '|' .. fp)
+    redis.call('ZADD', KEYS[8], tonumber(date_epoch), id)
+    redis.call('ZADD', KEYS[9], seen_epoch, id)
+    if remove_cell ~= '' and remove_cell ~= add_cell then redis.call('SREM', remove_cell, id) end
+    if add_cell ~= '' then redis.call('SADD', add_cell, id) end
+    local msg = '{"kind":"' .. kind .. '","event":' .. full .. '}'
+    redis.call('XADD', KEYS[10], '*', 'kind', kind, 'id', id, 'message', msg,
+      'polled_at', polled_at, 'committed_at', tostring(now))
+    redis.call('PUBLISH', channel, msg)
+    redis.call('HINCRBY', KEYS[11], events_metric .. kind, 1)
+    if kind == 'created' then created = created + 1 else updated = updated + 1 end
+  end
+end
+for i = 0, n_reports - 1 do
+  local at = reports_at + i * 3
+  redis.call('HSET', KEYS[14], ARGV[at], ARGV[at + 1])
+  redis.call('HSET', KEYS[15], ARGV[at], ARGV[at + 2])
+end
+
+if article then
+  redis.call('ZADD', KEYS[1], now, entry_id)
+  redis.call('HINCRBY', KEYS[11], articles_metric .. verdict, 1)
+end
 return {verdict, reason, matched, created, updated}

@@ -1,35 +1,84 @@
 -- Drop everything first seen before the cutoff, in bounded batches (the caller loops while
--- the return value is the batch size), so one trim never blocks Redis for long.
+-- something was removed), so one trim never blocks Redis for long.
+-- Events: their data, merge cells and reports. Articles: the ones the caller names (it read
+-- their fingerprints to find their band slots, which only Python can compute), each re-checked
+-- here to be still out of the window; their URL, text-hash, fingerprint and band entries go too.
 -- KEYS: 1 event_data  2 event_meta  3 events_by_date  4 events_by_seen  5 article_data
 --       6 articles_by_seen  7 dedup_url  8 dedup_text  9 done_items  10 events_log
--- ARGV: 1 cutoff_epoch  2 batch
-local cutoff, batch = tonumber(ARGV[1]), tonumber(ARGV[2])
+--       11 dedup_fp  12 event_reports  13 report_event
+-- ARGV: 1 cutoff_epoch  2 batch  3 event cell key prefix  4 band key prefix  5 n_articles,
+--       then per article: key, n ('' = not indexed), its band slots "bucket:field;..."
+local cutoff, batch, cell_prefix = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local band_prefix = ARGV[4]
 local removed = 0
 local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', cutoff, 'LIMIT', 0, batch)
 for _, id in ipairs(ids) do
+  local raw = redis.call('HGET', KEYS[1], id)
+  if raw then
+    local ev = cjson.decode(raw)
+    local loc = ev.location
+    if type(loc) == 'table' and type(loc.country) == 'string' and type(ev.date) == 'string' then
+      redis.call('SREM', cell_prefix .. loc.country .. ':' .. string.sub(ev.date, 1, 10), id)
+    end
+    if type(ev.provenance) == 'table' then
+      for _, p in ipairs(ev.provenance) do
+        if type(p.report) == 'string' and redis.call('HGET', KEYS[13], p.report) == id then
+          redis.call('HDEL', KEYS[12], p.report)
+          redis.call('HDEL', KEYS[13], p.report)
+        end
+      end
+    end
+  end
   redis.call('HDEL', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
 end
 removed = removed + #ids
-local akeys = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', cutoff, 'LIMIT', 0, batch)
-for _, akey in ipairs(akeys) do
-  local raw = redis.call('HGET', KEYS[5], akey)
-  if raw then
-    local rec = cjson.decode(raw)
-    local owner = redis.call('HGET', KEYS[7], rec.canonical_url)
-    if owner and string.sub(owner, 1, #akey + 1) == akey .. '|' then
-      redis.call('HDEL', KEYS[7], rec.canonical_url)
-    end
-    if redis.call('HGET', KEYS[8], rec.text_hash) == akey then
-      redis.call('HDEL', KEYS[8], rec.text_hash)
-    end
+
+local function remove_member(bucket, field, n)
+  local cur = redis.call('HGET', bucket, field)
+  if not cur then return end
+  local kept = {}
+  for m in string.gmatch(cur, '[^,]+') do
+    if m ~= n then kept[#kept + 1] = m end
   end
-  redis.call('HDEL', KEYS[5], akey)
-  redis.call('ZREM', KEYS[6], akey)
+  if #kept == 0 then redis.call('HDEL', bucket, field)
+  else redis.call('HSET', bucket, field, table.concat(kept, ',')) end
 end
-removed = removed + #akeys
+
+local pos = 6
+for _ = 1, tonumber(ARGV[5]) do
+  local akey, n, slots = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+  pos = pos + 3
+  local seen = redis.call('ZSCORE', KEYS[6], akey)
+  if seen and tonumber(seen) <= cutoff then
+    local raw = redis.call('HGET', KEYS[5], akey)
+    if raw then
+      local rec = cjson.decode(raw)
+      local urls = rec.urls
+      if type(urls) ~= 'table' then urls = {rec.canonical_url} end
+      for _, url in ipairs(urls) do
+        local owner = redis.call('HGET', KEYS[7], url)
+        if owner and string.sub(owner, 1, #akey + 1) == akey .. '|' then
+          redis.call('HDEL', KEYS[7], url)
+        end
+      end
+      if redis.call('HGET', KEYS[8], rec.text_hash) == akey then
+        redis.call('HDEL', KEYS[8], rec.text_hash)
+      end
+    end
+    if n ~= '' then
+      for bucket, field in string.gmatch(slots, '(%x+):(%d+)') do
+        remove_member(band_prefix .. bucket, field, n)
+      end
+      redis.call('HDEL', KEYS[11], n)
+    end
+    redis.call('HDEL', KEYS[5], akey)
+    redis.call('ZREM', KEYS[6], akey)
+    removed = removed + 1
+  end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', cutoff)
 redis.call('XTRIM', KEYS[10], 'MINID', string.format('%d', cutoff * 1000))
 return removed

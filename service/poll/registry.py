@@ -1,0 +1,150 @@
+"""The feed list in Redis, shared by the CLI, the HTTP API and every poller.
+
+A feed is listed in FEED_LIST (id -> URL), has a state hash (url, title, host, schedule and
+status fields written by the pollers) and, unless paused or being polled, a score in FEED_DUE.
+Adding or removing a feed here changes what running pollers claim: no restart needed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from workers import keys
+from workers.feeds import FeedSpec
+from workers.politeness import host_of
+
+# State fields shown as times (epoch seconds in Redis, ISO 8601 in listings).
+_TIMES = ("last_poll", "last_new", "last_push", "added", "websub_lease_until")
+_NUMBERS = ("entries_seen", "errors", "missed_windows", "late_windows")
+_FLOATS = ("interval_s", "lag_s")
+
+
+class FeedRegistry:
+    """Add, remove and describe the feeds every poller shares."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+
+    async def add(self, url: str, title: str = "") -> bool:
+        """List `url` and make it due now; a paused feed is resumed. True when it was new."""
+        fid, now = keys.feed_id(url), time.time()
+        new = bool(await self.redis.hsetnx(keys.FEED_LIST, fid, url))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(keys.feed_state_by_id(fid), mapping={
+            "url": url, "host": host_of(url), "paused": "0", "errors": "0",
+            **({"title": title} if title else {}), **({"added": repr(now)} if new else {})})
+        # Due now unless a poller holds it (it reschedules it itself when done).
+        pipe.zscore(keys.FEED_LEASES, fid)
+        _, leased = await pipe.execute()
+        if leased is None:
+            await self.redis.zadd(keys.FEED_DUE, {fid: now}, nx=True)
+        return new
+
+    async def add_many(self, feeds: Iterable[FeedSpec]) -> int:
+        """Add every feed not listed yet (an OPML import); the number added."""
+        added = 0
+        for feed in feeds:
+            added += await self.add(feed.url, feed.title)
+        return added
+
+    async def seed(self, feeds: list[FeedSpec]) -> int:
+        """Seed the list from the feeds file when Redis has none yet (first start)."""
+        if await self.redis.hlen(keys.FEED_LIST):
+            return 0
+        return await self.add_many(feeds)
+
+    async def remove(self, url_or_id: str) -> bool:
+        """Stop polling a feed and forget its state; its seen-set expires with the store."""
+        fid = await self.resolve(url_or_id)
+        if fid is None:
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hdel(keys.FEED_LIST, fid)
+        pipe.zrem(keys.FEED_DUE, fid)
+        pipe.zrem(keys.FEED_LEASES, fid)
+        pipe.hdel(keys.FEED_LEASE_OWNER, fid)
+        pipe.delete(keys.feed_state_by_id(fid))
+        pipe.expire(keys.SEEN_PREFIX + fid, 7 * 86400)
+        await pipe.execute()
+        return True
+
+    async def resolve(self, url_or_id: str) -> str | None:
+        """The feed id of a listed feed given its URL or id."""
+        for fid in (url_or_id, keys.feed_id(url_or_id)):
+            if await self.redis.hexists(keys.FEED_LIST, fid):
+                return fid
+        return None
+
+    async def specs(self) -> list[FeedSpec]:
+        listed = await self.redis.hgetall(keys.FEED_LIST)
+        pipe = self.redis.pipeline(transaction=False)
+        for fid in listed:
+            pipe.hget(keys.feed_state_by_id(fid), "title")
+        titles = await pipe.execute()
+        return sorted((FeedSpec(url, t or "") for url, t in zip(listed.values(), titles,
+                                                                 strict=True)),
+                      key=lambda f: f.url)
+
+    async def status(self, fid: str) -> dict[str, Any] | None:
+        """One feed's status as shown by `feeds list` and GET /feeds/{id}."""
+        found = await self.statuses([fid])
+        return found[0] if found else None
+
+    async def statuses(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+        listed = await self.redis.hgetall(keys.FEED_LIST)
+        ids = sorted(listed, key=lambda i: listed[i]) if ids is None else \
+            [i for i in ids if i in listed]
+        pipe = self.redis.pipeline(transaction=False)
+        for fid in ids:
+            pipe.hgetall(keys.feed_state_by_id(fid))
+            pipe.zscore(keys.FEED_DUE, fid)
+            pipe.zscore(keys.FEED_LEASES, fid)
+        raw = await pipe.execute()
+        return [describe(fid, listed[fid], raw[3 * n], raw[3 * n + 1], raw[3 * n + 2])
+                for n, fid in enumerate(ids)]
+
+
+def describe(fid: str, url: str, state: dict[str, str], due: float | None,
+             leased_until: float | None) -> dict[str, Any]:
+    """The public status record of one feed."""
+    paused = state.get("paused") == "1"
+    out: dict[str, Any] = {
+        "id": fid, "url": url, "title": state.get("title") or "",
+        "mode": "push" if state.get("mode") == "push" else "poll",
+        "status": "paused" if paused else ("polling" if leased_until else
+                                           ("erroring" if _int(state, "errors") else "ok")),
+        "next_due": None if paused or due is None else iso(due),
+        "last_outcome": state.get("last_outcome"), "last_error": state.get("last_error"),
+        "hub": state.get("hub"),
+    }
+    for name in _TIMES:
+        out[name] = iso(float(state[name])) if state.get(name) else None
+    for name in _NUMBERS:
+        out[name] = _int(state, name)
+    for name in _FLOATS:
+        out[name] = round(float(state[name]), 3) if state.get(name) else None
+    return out
+
+
+def _int(state: dict[str, str], name: str) -> int:
+    try:
+        return int(state.get(name) or 0)
+    except ValueError:
+        return 0
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def opml(feeds: list[FeedSpec]) -> str:
+    """An OPML 2.0 document listing `feeds`."""
+    lines = [f"    <outline type=\"rss\" text={quoteattr(f.title or f.url)} "
+             f"title={quoteattr(f.title or f.url)} xmlUrl={quoteattr(f.url)}/>" for f in feeds]
+    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n"
+            "  <head><title>newsingest feeds</title></head>\n  <body>\n"
+            + "\n".join(lines) + ("\n" if lines else "") + "  </body>\n</opml>\n")
