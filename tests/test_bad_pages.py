@@ -8,8 +8,16 @@ from typing import Any
 import pytest
 
 from service.redisconn import free_port
-from tests.support import (LocalSite, daemon_settings, get_json, metric, news_page, rss,
-                           running_daemon, wait_until)
+from tests.support import (
+    LocalSite,
+    daemon_settings,
+    get_json,
+    metric,
+    news_page,
+    rss,
+    running_daemon,
+    wait_until,
+)
 from workers import keys
 from workers.feeds import FeedSpec
 

@@ -13,11 +13,22 @@ import pytest
 
 from service.demo import seed_page
 from service.redisconn import free_port
+from tests.support import (
+    DATA,
+    SEEDS,
+    LocalSite,
+    daemon_settings,
+    get_json,
+    get_text,
+    metric,
+    news_page,
+    rss,
+    running_daemon,
+    subscribed,
+    wait_until,
+)
 from workers import keys
 from workers.feeds import FeedSpec
-
-from tests.support import (DATA, SEEDS, LocalSite, daemon_settings, get_json, get_text, metric,
-                           news_page, rss, running_daemon, subscribed, wait_until)
 
 pytestmark = pytest.mark.slow
 
@@ -108,7 +119,8 @@ async def test_killed_worker_loses_nothing_and_publishes_nothing_twice(
         site.set(path, news_page(f"Clash {i}", [
             f"Soldiers and rebels fought near Goma, Democratic Republic of Congo, on Tuesday; "
             f"{i + 2} fighters were killed, the army said.", f"Background paragraph {i}. " * 10]))
-        site.routes[path].delay_s = 1.0
+        # Longer than a heartbeat period (2 s), so some beat reports the entries in flight.
+        site.routes[path].delay_s = 3.0
     site.set("/feed.xml", rss([(p, site.url(p)) for p in paths]))
     async with subscribed(redis_url) as got, \
             running_daemon(settings, [FeedSpec(site.url("/feed.xml"))]):

@@ -9,9 +9,7 @@ import pytest
 from workers import dedup
 from workers.dedup import Candidate, Fingerprint, fingerprint
 
-_WORDS = ("army rebels town province minister police killed wounded village attack troops "
-          "officials said statement border fighting civilians hospital market convoy city "
-          "government forces spokesman monday tuesday reported drone strike local residents").split()
+_WORDS = ["army", "rebels", "town", "province", "minister", "police", "killed", "wounded", "village", "attack", "troops", "officials", "said", "statement", "border", "fighting", "civilians", "hospital", "market", "convoy", "city", "government", "forces", "spokesman", "monday", "tuesday", "reported", "drone", "strike", "local", "residents"]
 
 
 def _prose(seed: int, sentences: int = 24) -> str:

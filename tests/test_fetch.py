@@ -464,7 +464,7 @@ async def test_bad_allow_network_is_a_config_error() -> None:
 
 def test_refusal_reasons_are_the_documented_set() -> None:
     """The reason codes are a small fixed set, mirrored in the module docstring."""
-    assert REFUSAL_REASONS == {
+    assert {
         "scheme",
         "bad_url",
         "private_address",
@@ -472,7 +472,7 @@ def test_refusal_reasons_are_the_documented_set() -> None:
         "body_too_large",
         "robots",
         "clean_timeout",
-    }
+    } == REFUSAL_REASONS
 
 
 @pytest.mark.parametrize(

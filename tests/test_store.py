@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from workers import keys
 from workers.records import Actor, Article, Event, Location, Source
 from workers.store import EventQuery, RollingStore
 
-NOW = datetime(2015, 10, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2015, 10, 10, 12, 0, tzinfo=UTC)
 
 
 def article(key: str = "a1", url: str = "http://ex.org/a", text_hash: str = "h1") -> Article:
@@ -89,7 +89,7 @@ async def test_query_filters_and_orders(redis: object) -> None:
     assert ids == ["e3", "e2", "e1"]
     assert [e["id"] for e in await store.query(EventQuery(country="iq"))] == ["e2"]
     assert [e["id"] for e in await store.query(EventQuery(event_type="Protests"))] == ["e3"]
-    since = datetime(2015, 10, 10, tzinfo=timezone.utc)
+    since = datetime(2015, 10, 10, tzinfo=UTC)
     assert [e["id"] for e in await store.query(EventQuery(since=since, limit=1))] == ["e3"]
 
 

@@ -30,9 +30,7 @@ _FAMILY = {
     "Riots": "demonstrations",
 }
 _GENERIC = frozenset(
-    "the of and al el forces force group groups troops army militants militia fighters men "
-    "unidentified unknown local government people civilians police security front state "
-    "members".split())
+    ["the", "of", "and", "al", "el", "forces", "force", "group", "groups", "troops", "army", "militants", "militia", "fighters", "men", "unidentified", "unknown", "local", "government", "people", "civilians", "police", "security", "front", "state", "members"])
 _TOKEN = re.compile(r"[a-z]+")
 
 

@@ -15,7 +15,7 @@ from workers.clean import clean_html
 from workers.dedup import Fingerprint, article_key, canonical_url, fingerprint
 from workers.errors import FetchError, FetchRefused
 from workers.extract import extract_events
-from workers.fetch import FetchLimits, fetch
+from workers.fetch import FetchLimits
 from workers.records import Article, Document, Event, Item, parse_iso, utc_now
 from workers.store import CommitResult, RollingStore
 

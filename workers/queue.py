@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from importlib import resources
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError

@@ -29,6 +29,7 @@ class Cue:
     weight: float
     pattern: re.Pattern[str]
     heads: frozenset[str] | None   # first three letters of every possible match; None if unknown
+    literals: tuple[str, ...] | None   # text every match starts with (lower case); None if unknown
 
 
 def _split_top(rx: str) -> list[str]:
@@ -98,7 +99,8 @@ def cues() -> tuple[Cue, ...]:
     out = []
     for code, w, rx in rows("keywords.tsv"):
         pre = literal_prefixes(rx)
-        out.append(Cue(code, float(w), re.compile(rf"\b(?:{rx})\b", re.I), heads_of(pre)))
+        out.append(Cue(code, float(w), re.compile(rf"\b(?:{rx})\b", re.I), heads_of(pre),
+                       tuple(sorted(set(pre))) if pre else None))
     return tuple(out)
 
 
@@ -106,9 +108,12 @@ def score(text: str) -> dict[str, float]:
     """Sum of cue weights per code; a cue counts once per text, plus a little per repeat."""
     scores: dict[str, float] = {}
     present = word_heads(text)
+    low = text.lower()
     for cue in cues():
         if cue.heads is not None and not cue.heads & present:
             continue     # a set intersection spares most regex scans
+        if cue.literals is not None and not any(lit in low for lit in cue.literals):
+            continue     # and substring tests most of the rest
         hits = len(cue.pattern.findall(text))
         if hits:
             scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * (1 + 0.25 * min(hits - 1, 2))
@@ -242,9 +247,16 @@ def _territory(text: str, s: dict[str, float]) -> None:
         s[code] = weight
 
 
-def classify_texts(texts: list[str], kinds: list[str], armed: set[str]) -> tuple[EventType, float] | None:
-    """An incident's type from its sentences read together, checked against its first actors."""
-    found = best(score(" ".join(texts)))
+def classify_texts(texts: list[str], scores: list[dict[str, float]], kinds: list[str],
+                   armed: set[str]) -> tuple[EventType, float] | None:
+    """An incident's type: its sentences' cues summed, interactions read over all its text."""
+    total: dict[str, float] = {}
+    for sc in scores:
+        for code, v in sc.items():
+            total[code] = total.get(code, 0.0) + v
+    if len(texts) > 1:
+        total = _adjust(" ".join(texts), total)
+    found = best(total)
     if found is None:
         return None
     etype, value = found
