@@ -19,7 +19,7 @@ from service.limits import fetch_limits, queue_settings
 from service.redisconn import connect
 from workers import keys
 from workers.fetch import make_session
-from workers.pipeline import Pipeline
+from workers.pipeline import Pipeline, warm_up
 from workers.queue import Consumer
 from workers.store import RollingStore
 
@@ -45,6 +45,7 @@ async def run_worker(settings: Settings, redis_url: str, name: str,
     cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
     consumer_name = f"{socket.gethostname()}-{name}-{os.getpid()}"
     try:
+        await asyncio.get_running_loop().run_in_executor(cpu, warm_up)
         pipeline = Pipeline(redis, session, fetch_limits(settings),
                             RollingStore(redis, settings.store.window_s), cpu)
         consumer = Consumer(redis, consumer_name, pipeline.handle, queue_settings(settings))

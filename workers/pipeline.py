@@ -98,3 +98,16 @@ def analyse_page(body: bytes, final_url: str, item: Item) -> Analysis:
     doc = Document(text=page.text, doc_id=key, title=article.title, published=published,
                    url=canonical, feed=item.feed, language=page.language)
     return Analysis(article, tuple(extract_events(doc)), fp)
+
+
+_WARM_UP_PAGE = (b"<html lang='en'><head><title>Warm-up</title></head><body><article><p>"
+                 b"Police said two people were killed and five injured when gunmen attacked a "
+                 b"market in Kano, Nigeria, on Monday, and protesters later marched in Lagos."
+                 b"</p></article></body></html>")
+
+
+def warm_up() -> None:
+    """Run one small page through clean and extract, so the gazetteer, lexicons and compiled
+    patterns load before the first real entry instead of inside its latency."""
+    analyse_page(_WARM_UP_PAGE, "http://warm-up.invalid/",
+                 Item(item_id="warm-up", url="http://warm-up.invalid/", feed=""))
