@@ -389,7 +389,7 @@ async def count_published(redis_url: str, counter: list[int], stop: asyncio.Even
 async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
     from service.config import Settings
     from service.redisconn import EmbeddedRedis, connect, free_port
-    from workers import keys
+    from workers import beats, keys
 
     workers = Settings().worker_count()
     redis_server = EmbeddedRedis(str(workdir / "redis"), appendonly=False)
@@ -425,7 +425,7 @@ async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
         memory.start()
         try:
             async def workers_beating() -> bool:
-                return len(await redis.keys(keys.WORKER_BEAT_PREFIX + "*")) >= workers
+                return len(await beats.live(redis, "worker")) >= workers
 
             await wait_for(workers_beating, READY_TIMEOUT_S, f"{workers} worker beats", proc)
             ready_s = time.time() - started

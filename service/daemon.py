@@ -23,7 +23,7 @@ from service.http import AppState, make_app
 from service.limits import fetch_limits, queue_settings
 from service.poll import Poller, PollSettings
 from service.redisconn import EmbeddedRedis, connect
-from workers import keys
+from workers import beats, keys
 from workers.feeds import FeedSpec, read_opml
 from workers.fetch import make_session
 from workers.queue import prune_consumers
@@ -134,7 +134,7 @@ async def _run_roles(settings: Settings, roles: tuple[str, ...], feeds: list[Fee
         poller = Poller(redis, session, fetch_limits(settings), _poll_settings(settings),
                         on_hub=_subscriber(redis, session, settings).ensure)
         tasks.append(asyncio.create_task(poller.run(feeds, stop)))
-        tasks.append(asyncio.create_task(worker.beat(redis, keys.poller_beat(_me()), stop)))
+        tasks.append(asyncio.create_task(worker.beat(redis, "poller", _me(), stop)))
         log.info("poller started feeds=%d", len(feeds))
     if ready:
         ready.set()
@@ -197,6 +197,8 @@ async def _housekeeping(store: RollingStore, pool: WorkerPool | None, settings: 
             try:
                 removed = await store.trim(datetime.now(UTC))
                 pruned = await prune_consumers(store.redis, queue_settings(settings))
+                for kind in ("worker", "poller"):
+                    await beats.prune(store.redis, kind)
             except Exception as e:  # Redis away: /healthz says so; try again next round
                 log.warning("housekeeping failed error=%r", e)
             else:

@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from service import feedsapi
-from workers import keys, metrics
+from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
 
@@ -75,17 +75,16 @@ async def healthz(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body: dict[str, Any] = {"redis": {"ok": await _redis_ok(state.redis)}}
     if body["redis"]["ok"]:
-        body["workers"] = await _beats(state.redis, keys.WORKER_BEAT_PREFIX, state.expect_workers)
-        body["pollers"] = await _beats(state.redis, keys.POLLER_BEAT_PREFIX, state.expect_pollers)
+        body["workers"] = await _beats(state.redis, "worker", state.expect_workers)
+        body["pollers"] = await _beats(state.redis, "poller", state.expect_pollers)
         body["queue"] = await queue_stats(state.redis)
     healthy = all(part.get("ok", True) for part in body.values()) and not state.draining
     body["status"] = "ok" if healthy else ("draining" if state.draining else "unhealthy")
     return web.json_response(body, status=200 if healthy else 503)
 
 
-async def _beats(redis: Any, prefix: str, expected: bool) -> dict[str, Any]:
-    names = [k async for k in redis.scan_iter(match=prefix + "*", count=100)]
-    live = len(names)
+async def _beats(redis: Any, kind: str, expected: bool) -> dict[str, Any]:
+    live = len(await beats.live(redis, kind))
     return {"ok": live > 0 or not expected, "live": live}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -17,7 +16,7 @@ from service import logs
 from service.config import Settings
 from service.limits import fetch_limits, queue_settings
 from service.redisconn import connect
-from workers import keys
+from workers import beats
 from workers.fetch import make_session
 from workers.pipeline import Pipeline, warm_up
 from workers.queue import Consumer
@@ -49,7 +48,7 @@ async def run_worker(settings: Settings, redis_url: str, name: str,
         pipeline = Pipeline(redis, session, fetch_limits(settings),
                             RollingStore(redis, settings.store.window_s), cpu)
         consumer = Consumer(redis, consumer_name, pipeline.handle, queue_settings(settings))
-        beating = asyncio.create_task(beat(redis, keys.worker_beat(consumer_name), stop,
+        beating = asyncio.create_task(beat(redis, "worker", consumer_name, stop,
                                            lambda: {"in_flight": len(consumer.in_flight)}))
         log.info("worker=%s started", consumer_name)
         await consumer.run(stop)
@@ -70,15 +69,15 @@ def stop_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) 
     return stop
 
 
-async def beat(redis: Any, key: str, stop: asyncio.Event,
+async def beat(redis: Any, kind: str, name: str, stop: asyncio.Event,
                payload: Callable[[], dict[str, Any]] = dict) -> None:
-    """Keep `key` alive (TTL BEAT_TTL_S) while running; /healthz counts live beats."""
+    """Report `name` alive every BEAT_EVERY_S until stop; /healthz counts live beats."""
     while not stop.is_set():
         try:
-            await redis.set(key, json.dumps({"pid": os.getpid(), **payload()}), ex=BEAT_TTL_S)
+            await beats.record(redis, kind, name, {"pid": os.getpid(), **payload()}, BEAT_TTL_S)
         except Exception as e:  # Redis down: /healthz reports it; keep beating
-            log.warning("beat=%s failed error=%r", key, e)
+            log.warning("beat=%s/%s failed error=%r", kind, name, e)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=BEAT_EVERY_S)
     with contextlib.suppress(Exception):
-        await redis.delete(key)
+        await beats.forget(redis, kind, name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 from dataclasses import replace
@@ -27,7 +26,7 @@ from tests.support import (
     subscribed,
     wait_until,
 )
-from workers import keys
+from workers import beats, keys
 from workers.feeds import FeedSpec
 
 pytestmark = pytest.mark.slow
@@ -144,8 +143,7 @@ async def _busy_worker_pid(redis: object) -> int:
     found: list[int] = []
 
     async def busy() -> bool:
-        async for key in redis.scan_iter(match=keys.WORKER_BEAT_PREFIX + "*"):  # type: ignore[attr-defined]
-            beat = json.loads(await redis.get(key) or "{}")  # type: ignore[attr-defined]
+        for beat in (await beats.live(redis, "worker")).values():
             if beat.get("in_flight"):
                 found.append(int(beat["pid"]))
                 return True

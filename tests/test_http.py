@@ -11,7 +11,7 @@ from aiohttp import web
 from service.http import AppState, make_app
 from service.redisconn import connect, free_port
 from tests.support import get_json
-from workers import keys
+from workers import beats
 from workers.store import RollingStore
 
 
@@ -49,8 +49,8 @@ async def test_health_needs_live_workers_and_pollers(serve: Any, redis: Any) -> 
     base = await serve(state)
     status, body = await get_json(base + "/healthz")
     assert status == 503 and body["workers"] == {"ok": False, "live": 0}
-    await redis.set(keys.worker_beat("w"), "{}", ex=10)
-    await redis.set(keys.poller_beat("p"), "{}", ex=10)
+    await beats.record(redis, "worker", "w", {}, ttl_s=10)
+    await beats.record(redis, "poller", "p", {}, ttl_s=10)
     status, body = await get_json(base + "/healthz")
     assert status == 200 and body["queue"]["pending"] == 0
     state.draining = True

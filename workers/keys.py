@@ -42,9 +42,11 @@ EVENT_CELL_PREFIX = f"{PREFIX}:events:cell:"  # set per "CC:YYYY-MM-DD": event i
 # Metrics shared by every process (hash: metric name|labels -> count).
 METRICS = f"{PREFIX}:metrics"
 
-# Liveness of processes (string keys with a TTL).
-WORKER_BEAT_PREFIX = f"{PREFIX}:beat:worker:"
-POLLER_BEAT_PREFIX = f"{PREFIX}:beat:poller:"
+# Liveness: per kind ("worker", "poller") a zset of process names scored by the time their
+# last heartbeat expires, and a hash of what each last reported. A zset, not a key per process
+# with a TTL, so /healthz never has to SCAN a keyspace that holds a million dedup buckets.
+BEATS_PREFIX = f"{PREFIX}:beats:"
+BEAT_INFO_PREFIX = f"{PREFIX}:beats:info:"
 
 # Feeds.
 FEED_STATE_PREFIX = f"{PREFIX}:feed:"         # hash per feed: etag, last_modified, status ...
@@ -104,9 +106,9 @@ def websub(subscription_id: str) -> str:
     return WEBSUB_PREFIX + subscription_id
 
 
-def worker_beat(name: str) -> str:
-    return WORKER_BEAT_PREFIX + name
+def beats(kind: str) -> str:
+    return BEATS_PREFIX + kind
 
 
-def poller_beat(name: str) -> str:
-    return POLLER_BEAT_PREFIX + name
+def beat_info(kind: str) -> str:
+    return BEAT_INFO_PREFIX + kind

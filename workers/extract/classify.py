@@ -44,9 +44,10 @@ def _split_top(rx: str) -> list[str]:
         elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
-            parts.append(rx[start:i]); start = i + 1
+            parts.append(rx[start:i])
+            start = i + 1
         i += 1
-    return parts + [rx[start:]]
+    return [*parts, rx[start:]]
 
 
 HEAD_WORD = re.compile(r"[a-z0-9]+")
@@ -116,53 +117,27 @@ def score(text: str) -> dict[str, float]:
             continue     # and substring tests most of the rest
         hits = len(cue.pattern.findall(text))
         if hits:
-            scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * (1 + 0.25 * min(hits - 1, 2))
+            bonus = 1 + 0.25 * min(hits - 1, 2)
+            scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * bonus
     return _adjust(text, scores)
 
 
-CLAIM = re.compile(r"\bclaim(?:ed|s|ing)? (?:\w+ )?(?:responsibility|credit)\b|\bresponsible for\b|"
-                   r"\b(?:denied|denies|rejected|rejects) (?:\w+ ){0,3}(?:involvement|responsibility|"
-                   r"accusations?|reports?)\b|\bblam(?:ed|es|ing) (?:\w+ ){0,4}for\b|"
-                   r"\baccus(?:ed|es|ing) (?:\w+ ){0,4}of\b|\bare suspected to be behind\b", re.I)
-PROTEST = re.compile(r"\b(?:protest\w*|demonstrat\w*|rall(?:y|ies|ied)|march(?:ed|es|ers)?|sit-ins?|"
-                     r"crowds?)\b", re.I)
-# How a protest went, in ACLED's order: demonstrators' own violence makes a riot; lethal force or
-# serious injury against peaceful protesters is excessive force; dispersal or arrests are an
-# intervention; otherwise the protest was peaceful.
-PROTEST_VIOLENCE = re.compile(
-    r"\b(?:clash(?:ed|es|ing)?|violen(?:t|ce)|turned violent|unrest|running battles|riot\w*|"
-    r"(?:hurl|threw|throw|throwing|hurling|pelt)\w* (?:\w+ ){0,2}(?:stones|rocks|objects|bottles|"
-    r"fireworks|firecrackers|petrol bombs|molotov\w*|projectiles|bricks|a fence)|stone-throwing|"
-    r"smash(?:ed|ing)|trash(?:ed|ing)|torch(?:ed|ing)|set (?:\w+ ){0,3}(?:ablaze|on fire)|vandal\w*|"
-    r"confront(?:ed|ing) (?:the )?police|broke into|stormed|aggressive|blocked (?:\w+ ){0,2}roads|"
-    r"shut down roads|blaze|looting|looted)\b", re.I)
-PROTEST_PEACEFUL = re.compile(r"\b(?:peaceful(?:ly)?|non-?violent)\b", re.I)
-PROTEST_HARM = re.compile(
-    r"\b(?:(?:protesters?|demonstrators?|students|marchers)\W+(?:\w+\W+){0,3}"
-    r"(?:killed|shot|died|dead|injured|wounded|hurt)|(?:killing|killed|injuring|wounding|shot|shooting)"
-    r" (?:\w+ ){0,3}(?:protesters?|demonstrators?)|(?:killed|died|die|dead|injured|wounded) (?:\w+ ){0,3}"
-    r"(?:in|during) (?:the |a )?(?:\w+ )?(?:protest|demonstration|crackdown|rally)|(?:killed|injured|"
-    r"wounded)\W+(?:\w+\W+){0,4}(?:security forces|police|troops|soldiers)|injur\w* among (?:\w+ )?"
-    r"(?:demonstrators|protesters)|live (?:bullets|ammunition|rounds|fire)|(?:hits?|beat(?:s|en)?|beating)"
-    r" (?:\w+ ){0,3}(?:demonstrators?|protesters?)|violently (?:dispersed|suppressed|broke up)|"
-    r"fatal attacks|serious injuries)\b", re.I)
-PROTEST_INTERVENTION = re.compile(
-    r"\b(?:tear ?gas|water cannons?|rubber bullets|pepper (?:spray|canisters)|smoke grenades|"
-    r"batons?|baton charged|dispers(?:ed|e|ing)|broke up|broken up|cracked down|crackdown|"
-    r"suppress(?:ed)?|halt(?:ed)?|(?:detain|arrest)\w* (?:\w+ ){0,3}(?:protesters|demonstrators|activists|"
-    r"marchers|participants)|(?:protesters|demonstrators|activists|people) (?:have been |were |being )?"
-    r"(?:detained|arrested)|drag (?:\w+ ){0,2}out|nonlethal|unauthori[sz]ed|unsanctioned)\b", re.I)
-WEAPON_USED = re.compile(r"\b(?:explod\w*|went off|detonat\w*|killed|killing|injur\w*|wounded|dead|died|"
-                         r"attack\w*|fired|hurled|threw|thrown|launched|struck|hit)\b", re.I)
-WEAPON_CODES = ("GRENADE", "ART_MISS_ATTACK", "REM_EXPLOS", "AIR_STRIKE", "CHEM_WEAP", "SUIC_BOMB")
-HOSTILE = re.compile(r"\b(?:attack\w*|bomber|bombing|militants?|terrorists?|insurgents?|rebels?|planted|"
-                     r"targeted|targeting|ieds?|gunmen|suicide|claimed)\b", re.I)
 PROTEST_CODES = ("PEACE_PROTEST", "PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST", "VIOL_DEMONSTR")
+WEAPON_CODES = ("GRENADE", "ART_MISS_ATTACK", "REM_EXPLOS", "AIR_STRIKE", "CHEM_WEAP", "SUIC_BOMB")
 TERRITORY = ("GOV_REGAINS_TERIT", "NON_STATE_ACTOR_OVERTAKES_TER")
-TERRITORY_VERB = re.compile(
-    r"\b(?:re)?(?:captur(?:ed|es|ing|e)|took|taken|tak(?:e|es|ing) (?:back|over|control)|seiz(?:ed|es|ing|e)|"
-    r"overr[au]n|gain(?:ed)?|regain(?:ed|s)?|retook|retake[ns]?|recover(?:ed|s)?|liberat\w*|won back|"
-    r"storm(?:ed|ing)|establish(?:ed|ing) control|pushed|drove|driving|advanced|entered|controlling)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, re.Pattern[str]]:
+    """The interaction patterns of data/interactions.tsv by name."""
+    return {name: re.compile(rx, re.I) for name, rx in rows("interactions.tsv")}
+
+
+def matches(name: str, text: str) -> bool:
+    """Whether the named interaction pattern occurs in text."""
+    return patterns()[name].search(text) is not None
+
+
 PASSIVE = re.compile(r"\b(?:was|were|been|being)\s+(?:\w+\s+)?$", re.I)
 
 
@@ -172,8 +147,8 @@ def sides() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 def _side(text: str) -> str | None:
-    """Who took the place: the last actor word before the first capture verb (after 'by' if passive)."""
-    verb = TERRITORY_VERB.search(text)
+    """Who took the place: the last actor word before the first capture verb, or after 'by'."""
+    verb = patterns()["TERRITORY_VERB"].search(text)
     if verb is None:
         return None
     before = text[max(0, verb.start() - 120):verb.start()]
@@ -195,9 +170,9 @@ def _first_side(text: str) -> str | None:
 
 def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
-    if CLAIM.search(text):
+    if matches("CLAIM", text):
         s["OTHER"] = s.get("OTHER", 0.0) + 6
-    if PROTEST.search(text) and any(c in s for c in PROTEST_CODES):
+    if matches("PROTEST", text) and any(c in s for c in PROTEST_CODES):
         _protest(text, s)
     else:
         # Tear gas or live fire only make a protest sub-type when there is a protest.
@@ -205,12 +180,12 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
             s.pop(code, None)
     if any(c in s for c in TERRITORY):
         _territory(text, s)
-    if "DISR_WEAP" in s and not WEAPON_USED.search(text):
+    if "DISR_WEAP" in s and not matches("WEAPON_USED", text):
         # Grenades or mortars that were found, seized or destroyed were not used.
         for code in WEAPON_CODES:
             if code in s:
                 s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
-    if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not HOSTILE.search(text):
+    if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
         s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")   # a plant or depot blowing up is an accident
     return s
 
@@ -218,18 +193,18 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
 def _protest(text: str, s: dict[str, float]) -> None:
     """One protest sub-type carries the weight of all protest cues (see PROTEST_* above)."""
     weight = max(s.pop(c, 0.0) for c in PROTEST_CODES) + 1.5
-    peaceful = PROTEST_PEACEFUL.search(text)
-    harm = PROTEST_HARM.search(text)
-    if PROTEST_VIOLENCE.search(text) and not (peaceful and harm):
+    peaceful = matches("PROTEST_PEACEFUL", text)
+    harm = matches("PROTEST_HARM", text)
+    if matches("PROTEST_VIOLENCE", text) and not (peaceful and harm):
         code = "VIOL_DEMONSTR"
     elif harm:
         code = "FORCE_AGAINST_PROTEST"
-    elif PROTEST_INTERVENTION.search(text):
+    elif matches("PROTEST_INTERVENTION", text):
         code = "PROTEST_WITH_INTER"
     else:
         code = "PEACE_PROTEST"
     s[code] = weight
-    if "ARREST" in s and code != "PEACE_PROTEST":
+    if "ARREST" in s and code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
         s["ARREST"] = min(s["ARREST"], weight - 1)   # arrests at a protest are its intervention
 
 
@@ -247,7 +222,7 @@ def _territory(text: str, s: dict[str, float]) -> None:
         s[code] = weight
 
 
-def classify_texts(texts: list[str], scores: list[dict[str, float]], kinds: list[str],
+def classify_texts(texts: list[str], scores: list[dict[str, float]], kinds: list[str | None],
                    armed: set[str]) -> tuple[EventType, float] | None:
     """An incident's type: its sentences' cues summed, interactions read over all its text."""
     total: dict[str, float] = {}
