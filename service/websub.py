@@ -26,7 +26,7 @@ from service.poll.poller import enqueue_items
 from workers import keys
 from workers.errors import FeedError
 from workers.feeds import ParsedFeed, parse_feed
-from workers.politeness import lua
+from workers.scripts import lua
 
 log = logging.getLogger(__name__)
 

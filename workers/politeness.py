@@ -13,7 +13,6 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from importlib import resources
 from typing import Any
 from urllib.robotparser import RobotFileParser
 
@@ -23,6 +22,7 @@ from yarl import URL
 from workers import keys, metrics
 from workers.errors import FetchError, FetchRefused
 from workers.fetch import FetchLimits, FetchResult, Politeness, fetch
+from workers.scripts import lua
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,9 @@ _UNREACHABLE = "\x00unreachable"       # cached marker: robots.txt answered 5xx 
 _PAUSE_STATUSES = frozenset({429, 503})
 
 
-def lua(name: str) -> str:
-    return resources.files("workers").joinpath("lua", name).read_text("utf-8")
-
-
 def gated_script(name: str) -> str:
     """A script that calls gate(): gate.lua's function prepended to it."""
-    return lua("gate.lua") + lua(name)
+    return lua("gate.lua", name)
 
 
 def host_of(url: str) -> str:

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -21,6 +20,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from workers import keys, metrics
+from workers.scripts import lua
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,7 @@ class Consumer:
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self._next_claim = 0.0
         self._next_refresh = 0.0
-        self._dead = redis.register_script(
-            resources.files("workers").joinpath("lua", "dead.lua").read_text("utf-8"))
+        self._dead = redis.register_script(lua("dead.lua"))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read and handle entries until `stop` is set, then let in-flight ones finish."""

@@ -13,13 +13,13 @@ import json
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from importlib import resources
 from typing import Any
 
 from redis.client import NEVER_DECODE
 
 from workers import dedup, dedupindex, incidents, keys, metrics
 from workers.records import Article, Event, Verdict, iso, parse_iso
+from workers.scripts import lua
 
 # Fields the commit script adds to an event body; the body itself is serialised without them.
 _STAMPS = ("first_seen", "updated", "version")
@@ -92,10 +92,6 @@ class _Plan:
         self.rids.append(rid)
 
 
-def _script(name: str) -> str:
-    return resources.files("workers").joinpath("lua", name).read_text(encoding="utf-8")
-
-
 def event_body(event: Event) -> str:
     """The event's JSON without the store's stamps; the commit script appends them."""
     d = event.to_dict()
@@ -131,9 +127,9 @@ class RollingStore:
     def __init__(self, redis: Any, window_s: float) -> None:
         self.redis = redis
         self.window_s = window_s
-        self._commit = redis.register_script(_script("commit.lua"))
-        self._trim = redis.register_script(_script("trim.lua"))
-        self._snapshot = redis.register_script(_script("snapshot.lua"))
+        self._commit = redis.register_script(lua("members.lua", "commit.lua"))
+        self._trim = redis.register_script(lua("members.lua", "trim.lua"))
+        self._snapshot = redis.register_script(lua("snapshot.lua"))
 
     async def commit(self, entry_id: str, article: Article, events: list[Event],
                      now: datetime, polled_at: float,

@@ -22,8 +22,9 @@ from workers import keys, metrics, schedule
 from workers.errors import FeedError, FetchError, FetchRefused
 from workers.feeds import FeedSpec, ParsedFeed, parse_feed
 from workers.fetch import FetchLimits, FetchResult, fetch
-from workers.politeness import lua, note_refusal
+from workers.politeness import note_refusal
 from workers.records import Item, parse_iso
+from workers.scripts import lua
 
 log = logging.getLogger(__name__)
 

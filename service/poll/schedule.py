@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from workers import keys, metrics
-from workers.politeness import gated_script, lua
+from workers.politeness import gated_script
+from workers.scripts import lua
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,16 +36,6 @@ for _, id in ipairs(ids) do
 end
 removed = removed + #ids
 
-local function remove_member(bucket, field, n)
-  local cur = redis.call('HGET', bucket, field)
-  if not cur then return end
-  local kept = {}
-  for m in string.gmatch(cur, '[^,]+') do
-    if m ~= n then kept[#kept + 1] = m end
-  end
-  if #kept == 0 then redis.call('HDEL', bucket, field)
-  else redis.call('HSET', bucket, field, table.concat(kept, ',')) end
-end
 
 local pos = 6
 for _ = 1, tonumber(ARGV[5]) do
