@@ -44,6 +44,7 @@ class WorkersSettings:
     claim_idle_s: float = 60.0         # pending this long: another worker reclaims it
     max_deliveries: int = 5            # then the entry moves to the dead-letter stream
     block_ms: int = 1000               # XREADGROUP block; well under the socket timeout
+    clean_timeout_s: float = 30.0      # a page whose analysis takes longer is abandoned
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,7 @@ def _validate(s: Settings) -> Settings:
         ("workers.claim_idle_s", s.workers.claim_idle_s > 0, "must be > 0"),
         ("workers.max_deliveries", s.workers.max_deliveries > 0, "must be > 0"),
         ("workers.block_ms", 0 < s.workers.block_ms <= 5000, "must be 1..5000"),
+        ("workers.clean_timeout_s", s.workers.clean_timeout_s > 0, "must be > 0"),
         ("feeds.min_interval_s", 0 < s.feeds.min_interval_s <= s.feeds.max_interval_s,
          "must be > 0 and <= feeds.max_interval_s"),
         ("feeds.pause_after_errors", s.feeds.pause_after_errors > 0, "must be > 0"),

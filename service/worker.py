@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from service import logs
@@ -20,6 +19,7 @@ from workers import beats
 from workers.fetch import make_session
 from workers.pipeline import Pipeline, warm_up
 from workers.queue import Consumer
+from workers.sandbox import Sandbox
 from workers.store import RollingStore
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,10 @@ async def run_worker(settings: Settings, redis_url: str, name: str,
     stop = stop or stop_on_signals((signal.SIGTERM,))
     redis = connect(redis_url)
     session = make_session(fetch_limits(settings))
-    cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cpu")
+    cpu = Sandbox(settings.workers.clean_timeout_s, initializer=warm_up)
     consumer_name = f"{socket.gethostname()}-{name}-{os.getpid()}"
     try:
-        await asyncio.get_running_loop().run_in_executor(cpu, warm_up)
+        await cpu.warm()
         pipeline = Pipeline(redis, session, fetch_limits(settings),
                             RollingStore(redis, settings.store.window_s), cpu)
         consumer = Consumer(redis, consumer_name, pipeline.handle, queue_settings(settings))
@@ -55,7 +55,7 @@ async def run_worker(settings: Settings, redis_url: str, name: str,
         await beating
     finally:
         await session.close()
-        cpu.shutdown(wait=False, cancel_futures=True)
+        cpu.close()
         await redis.aclose()
         log.info("worker=%s stopped", consumer_name)
 

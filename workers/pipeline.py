@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +14,9 @@ from workers.dedup import Fingerprint, article_key, canonical_url, fingerprint
 from workers.errors import FetchError, FetchRefused
 from workers.extract import extract_events
 from workers.fetch import FetchLimits
+from workers.politeness import note_refusal, polite_fetch
 from workers.records import Article, Document, Event, Item, parse_iso, utc_now
+from workers.sandbox import Sandbox
 from workers.store import CommitResult, RollingStore
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Pipeline:
     session: aiohttp.ClientSession
     limits: FetchLimits
     store: RollingStore
-    cpu: Executor           # one thread: cleaning and extraction stay off the event loop
+    cpu: Sandbox            # a child process: cleaning and extraction off the loop, abandonable
 
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
         """Queue handler: returns when the entry's effects are stored (then it is acked)."""
@@ -51,14 +51,15 @@ class Pipeline:
 
     async def process(self, entry_id: str, item: Item) -> CommitResult:
         body, final_url = await self._fetch_page(item)
-        loop = asyncio.get_running_loop()
-        analysis = await loop.run_in_executor(self.cpu, analyse_page, body, final_url, item)
+        try:
+            analysis = await self.cpu.run(final_url, analyse_page, body, final_url, item)
+        except FetchRefused as e:  # clean_timeout
+            await note_refusal(self.redis, e, "page")
+            raise
         return await self.store.commit(entry_id, analysis.article, list(analysis.events),
                                        utc_now(), item.polled_at, analysis.fingerprint)
 
     async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
-        from workers.politeness import note_refusal, polite_fetch  # issue 5: shared host limits
-
         try:
             result = await polite_fetch(self.redis, self.session, item.url, self.limits)
         except FetchRefused as e:
