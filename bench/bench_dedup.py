@@ -51,16 +51,23 @@ def page(title: str, text: str) -> bytes:
     """A plain article page around an already cleaned text (the headline only in <title>:
     trafilatura keeps an <h1> in the text, which real pages' cleaned texts do not have)."""
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
-            f"{html.escape(title)}</title></head><body><nav><a href=\"/\">Home</a></nav><article>"
-            f"\n{body}\n</article><footer>Copyright</footer>"
-            f"</body></html>").encode()
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
+        f'{html.escape(title)}</title></head><body><nav><a href="/">Home</a></nav><article>'
+        f"\n{body}\n</article><footer>Copyright</footer>"
+        f"</body></html>"
+    ).encode()
 
 
 def _analyse(job: tuple[bytes, str]) -> Analysis:
     body, url = job
-    return analyse_page(body, url, Item(item_id=url, url=url, feed="https://feeds.example/rss",
-                                        published="2019-03-12T09:00:00Z"))
+    return analyse_page(
+        body,
+        url,
+        Item(
+            item_id=url, url=url, feed="https://feeds.example/rss", published="2019-03-12T09:00:00Z"
+        ),
+    )
 
 
 def corpus_jobs(limit: int | None) -> tuple[list[tuple[str, str, bytes, str]], list[str]]:
@@ -71,13 +78,20 @@ def corpus_jobs(limit: int | None) -> tuple[list[tuple[str, str, bytes, str]], l
     for doc_id, entry in sorted(truth.items())[:limit]:
         out.append(("original", "new", (dv.ARTICLES / f"{doc_id}.html").read_bytes(), entry["url"]))
     for i, (text, expected) in enumerate(dv.load_related()):
-        out.append((f"related-topic corpus ({expected})", expected, page(f"Report {i}", text),
-                    f"https://ipe.example/{i}"))
+        out.append(
+            (
+                f"related-topic corpus ({expected})",
+                expected,
+                page(f"Report {i}", text),
+                f"https://ipe.example/{i}",
+            )
+        )
     return out, titles
 
 
-def variant_jobs(originals: list[tuple[bytes, str, Analysis]], seed: int
-                 ) -> list[tuple[str, str, bytes, str]]:
+def variant_jobs(
+    originals: list[tuple[bytes, str, Analysis]], seed: int
+) -> list[tuple[str, str, bytes, str]]:
     """The labelled variants of each original, made from the text the pipeline cleaned from it
     (a variant of another cleaning's text would differ from the original by that cleaning)."""
     rng = random.Random(seed)
@@ -94,15 +108,17 @@ def variant_jobs(originals: list[tuple[bytes, str, Analysis]], seed: int
     return out
 
 
-async def run_corpus(store: RollingStore, analyses: list[Analysis], labels: list[tuple[str, str]]
-                     ) -> tuple[list[tuple[str, str, str]], list[float], list[float], list[int]]:
+async def run_corpus(
+    store: RollingStore, analyses: list[Analysis], labels: list[tuple[str, str]]
+) -> tuple[list[tuple[str, str, str]], list[float], list[float], list[int]]:
     rows, decide_ms, commit_ms, sentence_counts = [], [], [], []
     for i, (a, (kind, expected)) in enumerate(zip(analyses, labels, strict=True)):
         art: Article = a.article
         start = time.perf_counter()
         fp = dedup.fingerprint(art.text)
-        snap = await dedupindex.snapshot(store.redis, store._snapshot, f"{i}-0",
-                                         art.canonical_url, art.text_hash, fp)
+        snap = await dedupindex.snapshot(
+            store.redis, store._snapshot, f"{i}-0", art.canonical_url, art.text_hash, fp
+        )
         assert snap is not None
         judge(art, fp, snap)
         decide_ms.append((time.perf_counter() - start) * 1e3)
@@ -127,15 +143,19 @@ def score(rows: list[tuple[str, str, str]]) -> dict[str, Any]:
         "articles committed": len(rows),
         "duplicate precision": round(tp / max(1, tp + fp), 4),
         "duplicate recall": round(tp / max(1, tp + fn), 4),
-        "update-vs-duplicate accuracy": round(sum(e == g for e, g in judged) / max(1, len(judged)), 4),
+        "update-vs-duplicate accuracy": round(
+            sum(e == g for e, g in judged) / max(1, len(judged)), 4
+        ),
         "per kind": {k: dict(c) for k, c in sorted(per_kind.items())},
     }
 
 
 def _ms(values: list[float]) -> str:
     v = sorted(values)
-    return (f"mean {statistics.fmean(v):.3f} ms, p50 {v[len(v) // 2]:.3f} ms, "
-            f"p99 {v[int(len(v) * 0.99)]:.3f} ms")
+    return (
+        f"mean {statistics.fmean(v):.3f} ms, p50 {v[len(v) // 2]:.3f} ms, "
+        f"p99 {v[int(len(v) * 0.99)]:.3f} ms"
+    )
 
 
 async def used_memory(redis: Any) -> int:
@@ -149,15 +169,27 @@ async def fill(store: RollingStore, n: int, sentences: int, seed: int) -> float:
     sem = asyncio.Semaphore(64)
 
     async def one(i: int) -> None:
-        url = f"https://www.outlet{i % 500}.example/news/2019/03/12/story-{i}-{rng.randrange(10**9)}"
+        url = (
+            f"https://www.outlet{i % 500}.example/news/2019/03/12/story-{i}-{rng.randrange(10**9)}"
+        )
         canonical = dedup.canonical_url(url)
-        fp = Fingerprint(f"{rng.getrandbits(128):032x}", 300,
-                         tuple(rng.getrandbits(16) for _ in range(dedup.NUM_PERM)),
-                         tuple(rng.getrandbits(32) for _ in range(sentences)))
-        art = Article(key=dedup.article_key(canonical), url=url, canonical_url=canonical,
-                      text_hash=fp.text_hash, title="A headline of about sixty characters, as "
-                      "most are", feed=f"https://www.outlet{i % 500}.example/rss",
-                      published="2019-03-12T09:00:00Z", language="en", item_id=url)
+        fp = Fingerprint(
+            f"{rng.getrandbits(128):032x}",
+            300,
+            tuple(rng.getrandbits(16) for _ in range(dedup.NUM_PERM)),
+            tuple(rng.getrandbits(32) for _ in range(sentences)),
+        )
+        art = Article(
+            key=dedup.article_key(canonical),
+            url=url,
+            canonical_url=canonical,
+            text_hash=fp.text_hash,
+            title="A headline of about sixty characters, as most are",
+            feed=f"https://www.outlet{i % 500}.example/rss",
+            published="2019-03-12T09:00:00Z",
+            language="en",
+            item_id=url,
+        )
         async with sem:
             await store.commit(f"fill-{i}", art, [], NOW, 0, fp)
 
@@ -169,8 +201,12 @@ async def fill(store: RollingStore, n: int, sentences: int, seed: int) -> float:
 async def breakdown(redis: Any, n_indexed: int) -> dict[str, float]:
     """Bytes per indexed article of each dedup structure (MEMORY USAGE, band buckets sampled)."""
     out = {}
-    for name, key in (("fingerprints", keys.DEDUP_FP), ("canonical URLs", keys.DEDUP_URL),
-                      ("text hashes", keys.DEDUP_TEXT), ("article records", keys.ARTICLE_DATA)):
+    for name, key in (
+        ("fingerprints", keys.DEDUP_FP),
+        ("canonical URLs", keys.DEDUP_URL),
+        ("text hashes", keys.DEDUP_TEXT),
+        ("article records", keys.ARTICLE_DATA),
+    ):
         out[name] = (await redis.memory_usage(key, samples=0) or 0) / n_indexed
     buckets = [k async for k in redis.scan_iter(match=keys.DEDUP_BAND_PREFIX + "*", count=5000)]
     sample = random.Random(0).sample(buckets, min(2000, len(buckets)))
@@ -186,7 +222,8 @@ async def breakdown(redis: Any, n_indexed: int) -> dict[str, float]:
         out["band bucket bytes per key (fit)"] = per_key
         out["band bucket bytes per field (fit)"] = per_field
         out["band buckets at 1M, projected"] = (
-            (1 << dedupindex.BUCKET_BITS) * per_key + dedup.BANDS * 1e6 * per_field) / 1e6
+            (1 << dedupindex.BUCKET_BITS) * per_key + dedup.BANDS * 1e6 * per_field
+        ) / 1e6
     return out
 
 
@@ -194,11 +231,15 @@ async def main_async(args: argparse.Namespace) -> None:
     work, _ = corpus_jobs(args.limit)
     with ProcessPoolExecutor() as pool:
         analyses = list(pool.map(_analyse, [(body, url) for _, _, body, url in work], chunksize=8))
-        originals = [(body, url, a) for (kind, _, body, url), a in zip(work, analyses, strict=True)
-                     if kind == "original"]
+        originals = [
+            (body, url, a)
+            for (kind, _, body, url), a in zip(work, analyses, strict=True)
+            if kind == "original"
+        ]
         variants = variant_jobs(originals, args.seed)
-        analyses += list(pool.map(_analyse, [(body, url) for _, _, body, url in variants],
-                                  chunksize=8))
+        analyses += list(
+            pool.map(_analyse, [(body, url) for _, _, body, url in variants], chunksize=8)
+        )
     work += variants
     print(f"analysed {len(work)} pages (clean, fingerprint, extract) in a process pool")
     server = EmbeddedRedis(tempfile.mkdtemp(prefix="bench-dedup-"), appendonly=False)
@@ -207,7 +248,8 @@ async def main_async(args: argparse.Namespace) -> None:
         store = RollingStore(redis, 7 * 86400)
         before = await used_memory(redis)
         rows, decide_ms, commit_ms, sentence_counts = await run_corpus(
-            store, analyses, [(k, e) for k, e, _, _ in work])
+            store, analyses, [(k, e) for k, e, _, _ in work]
+        )
         after = await used_memory(redis)
         indexed = int(await redis.hlen(keys.DEDUP_FP))
         result = score(rows)
@@ -218,28 +260,38 @@ async def main_async(args: argparse.Namespace) -> None:
                     print(f"  {kind:36} {counts}")
             else:
                 print(f"{name}: {value}")
-        print(f"dedup decision per article (fingerprint + index snapshot + decide): {_ms(decide_ms)}")
+        print(
+            f"dedup decision per article (fingerprint + index snapshot + decide): {_ms(decide_ms)}"
+        )
         print(f"whole commit per article (decide, incident merge, commit.lua): {_ms(commit_ms)}")
-        print(f"corpus run: Redis memory {(after - before) / len(rows):.0f} B per committed "
-              f"article ({indexed} indexed; includes events, reports and the events log)")
+        print(
+            f"corpus run: Redis memory {(after - before) / len(rows):.0f} B per committed "
+            f"article ({indexed} indexed; includes events, reports and the events log)"
+        )
         mean_sentences = round(statistics.fmean(sentence_counts))
         await redis.flushdb()
         base = await used_memory(redis)
         took = await fill(store, args.scale, mean_sentences, args.seed)
         grown = await used_memory(redis) - base
-        print(f"scale run: {args.scale} synthetic articles ({mean_sentences} sentence codes each, "
-              f"the corpus mean) committed in {took:.1f} s, "
-              f"{took / args.scale * 1e3:.3f} ms per article with 64 commits in flight")
-        print(f"scale run: Redis memory {grown / args.scale:.0f} B per article, all of it "
-              f"(record, URL and text keys, fingerprint, bands, done-mark); measured at "
-              f"{args.scale} articles")
+        print(
+            f"scale run: {args.scale} synthetic articles ({mean_sentences} sentence codes each, "
+            f"the corpus mean) committed in {took:.1f} s, "
+            f"{took / args.scale * 1e3:.3f} ms per article with 64 commits in flight"
+        )
+        print(
+            f"scale run: Redis memory {grown / args.scale:.0f} B per article, all of it "
+            f"(record, URL and text keys, fingerprint, bands, done-mark); measured at "
+            f"{args.scale} articles"
+        )
         for name, value in (await breakdown(redis, args.scale)).items():
             unit = "" if "(keys)" in name else " B" if "(fit)" in name else " B per article"
             print(f"  {name}: {value:.1f}{unit}")
         if args.scale < 1_000_000:
-            print(f"at a 1M-article window: about {grown / args.scale * 1e6 / 2**20:.0f} MiB "
-                  f"(extrapolated linearly from {args.scale}; the bucket-key overhead per article "
-                  f"falls as buckets fill, so this overstates)")
+            print(
+                f"at a 1M-article window: about {grown / args.scale * 1e6 / 2**20:.0f} MiB "
+                f"(extrapolated linearly from {args.scale}; the bucket-key overhead per article "
+                f"falls as buckets fill, so this overstates)"
+            )
         else:
             print(f"at a 1M-article window: {grown / 2**20:.0f} MiB (measured)")
     finally:
@@ -251,8 +303,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="first N corpus articles only")
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--scale", type=int, default=100_000,
-                        help="synthetic articles for the memory run")
+    parser.add_argument(
+        "--scale", type=int, default=100_000, help="synthetic articles for the memory run"
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -36,7 +36,7 @@ def main() -> int:
         print(f"corpus not found at {folder} (set NEWSINGEST_SHARED); nothing measured")
         return 0
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})   # one core
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     from workers.extract import extract_events
     from workers.extract.places import gazetteer
     from workers.records import Document
@@ -45,16 +45,18 @@ def main() -> int:
     t0 = time.perf_counter()
     gazetteer()
     load_s = time.perf_counter() - t0
-    extract_events(docs[0])   # compile the patterns outside the timing
+    extract_events(docs[0])  # compile the patterns outside the timing
     best, events = 0.0, 0
     for _ in range(ROUNDS):
         t0 = time.perf_counter()
         events = sum(len(extract_events(d)) for d in docs)
         best = max(best, len(docs) / (time.perf_counter() - t0))
     words = sum(len(d.text.split()) for d in docs)
-    print(f"extract_events: {best:.0f} articles/s on one core (best of {ROUNDS}; "
-          f"{len(docs)} cleaned articles, {words / len(docs):.0f} words each on average, "
-          f"{events} events); target >= {TARGET_PER_S}: {'met' if best >= TARGET_PER_S else 'NOT met'}")
+    print(
+        f"extract_events: {best:.0f} articles/s on one core (best of {ROUNDS}; "
+        f"{len(docs)} cleaned articles, {words / len(docs):.0f} words each on average, "
+        f"{events} events); target >= {TARGET_PER_S}: {'met' if best >= TARGET_PER_S else 'NOT met'}"
+    )
     print(f"data files loaded once per process in {load_s:.2f} s")
     return 0
 

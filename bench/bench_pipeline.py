@@ -142,14 +142,21 @@ def single_process(pages: list[Page], truth: dict[str, str]) -> dict[str, dict[s
         for p in pages:
             texts[p.page_id] = run(p)
         elapsed, cpu_s = time.perf_counter() - t0, time.process_time() - c0
-        out[name] = {"articles_per_s": len(pages) / elapsed, "seconds": elapsed,
-                     "articles_per_cpu_s": len(pages) / cpu_s, "cpu_s": cpu_s,
-                     "f1": mean_f1(texts, truth),
-                     "no_text": sum(1 for t in texts.values() if not t),
-                     "errors": dict(errors)}
-        print(f"  {name:34} {out[name]['articles_per_s']:6.1f} articles/s  "
-              f"{out[name]['articles_per_cpu_s']:6.1f} per CPU-s  F1 {out[name]['f1']:.3f}"
-              + (f"  errors {dict(errors)}" if errors else ""), flush=True)
+        out[name] = {
+            "articles_per_s": len(pages) / elapsed,
+            "seconds": elapsed,
+            "articles_per_cpu_s": len(pages) / cpu_s,
+            "cpu_s": cpu_s,
+            "f1": mean_f1(texts, truth),
+            "no_text": sum(1 for t in texts.values() if not t),
+            "errors": dict(errors),
+        }
+        print(
+            f"  {name:34} {out[name]['articles_per_s']:6.1f} articles/s  "
+            f"{out[name]['articles_per_cpu_s']:6.1f} per CPU-s  F1 {out[name]['f1']:.3f}"
+            + (f"  errors {dict(errors)}" if errors else ""),
+            flush=True,
+        )
     return out
 
 
@@ -181,8 +188,9 @@ class Site:
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
             if request.headers.get("If-None-Match") == etag:
                 return web.Response(status=304, headers={"ETag": etag})
-            return web.Response(body=body, content_type="application/rss+xml",
-                                headers={"ETag": etag})
+            return web.Response(
+                body=body, content_type="application/rss+xml", headers={"ETag": etag}
+            )
         body = self.pages.get(request.path)
         if body is None:
             raise web.HTTPNotFound()
@@ -191,12 +199,16 @@ class Site:
 
 
 def rss(title: str, links: list[str], now: datetime) -> bytes:
-    items = "".join(f"<item><title>page {i}</title><link>{u}</link><guid>{u}</guid>"
-                    f"<pubDate>{format_datetime(now)}</pubDate></item>"
-                    for i, u in enumerate(links))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{title}</title><link>http://127.0.0.1/</link><description>bench"
-            f"</description>{items}</channel></rss>").encode()
+    items = "".join(
+        f"<item><title>page {i}</title><link>{u}</link><guid>{u}</guid>"
+        f"<pubDate>{format_datetime(now)}</pubDate></item>"
+        for i, u in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://127.0.0.1/</link><description>bench"
+        f"</description>{items}</channel></rss>"
+    ).encode()
 
 
 async def start_site(pages: list[Page]) -> tuple[Any, Site]:
@@ -219,11 +231,15 @@ async def start_site(pages: list[Page]) -> tuple[Any, Site]:
 
 
 def opml(path: Path, site: Site) -> None:
-    outlines = "".join(f'<outline type="rss" text="bench {p}" xmlUrl="{site.base}{p}"/>'
-                       for p in sorted(site.feeds))
-    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><head>'
-                    f"<title>bench</title></head><body>{outlines}</body></opml>",
-                    encoding="utf-8")
+    outlines = "".join(
+        f'<outline type="rss" text="bench {p}" xmlUrl="{site.base}{p}"/>'
+        for p in sorted(site.feeds)
+    )
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><head>'
+        f"<title>bench</title></head><body>{outlines}</body></opml>",
+        encoding="utf-8",
+    )
 
 
 # --- process memory ---------------------------------------------------------------------------
@@ -305,10 +321,15 @@ class MemorySampler:
         self._stop.set()
         self._thread.join()
         self.sample()
-        return [{"pid": pid, "process": self.labels[pid],
-                 "peak_rss_mb": round(self.peak_rss_kb.get(pid, 0) / 1024, 1),
-                 "vm_hwm_mb": round(self.hwm_kb.get(pid, 0) / 1024, 1)}
-                for pid in self.labels]
+        return [
+            {
+                "pid": pid,
+                "process": self.labels[pid],
+                "peak_rss_mb": round(self.peak_rss_kb.get(pid, 0) / 1024, 1),
+                "vm_hwm_mb": round(self.hwm_kb.get(pid, 0) / 1024, 1),
+            }
+            for pid in self.labels
+        ]
 
 
 def cpu_times(pids: list[int]) -> dict[int, tuple[float, float]]:
@@ -329,13 +350,22 @@ def cpu_times(pids: list[int]) -> dict[int, tuple[float, float]]:
     return out
 
 
-def cpu_used(before: dict[int, tuple[float, float]], after: dict[int, tuple[float, float]],
-             memory: MemorySampler) -> list[dict[str, Any]]:
+def cpu_used(
+    before: dict[int, tuple[float, float]],
+    after: dict[int, tuple[float, float]],
+    memory: MemorySampler,
+) -> list[dict[str, Any]]:
     out = []
     for pid, (run, wait) in after.items():
         run0, wait0 = before.get(pid, (0.0, 0.0))
-        out.append({"process": memory.labels.get(pid, "?"), "pid": pid,
-                    "cpu_s": round(run - run0, 2), "runqueue_wait_s": round(wait - wait0, 2)})
+        out.append(
+            {
+                "process": memory.labels.get(pid, "?"),
+                "pid": pid,
+                "cpu_s": round(run - run0, 2),
+                "runqueue_wait_s": round(wait - wait0, 2),
+            }
+        )
     return out
 
 
@@ -358,8 +388,9 @@ def daemon_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "service"]
 
 
-async def wait_for(check: Callable[[], Any], timeout_s: float, what: str,
-                   proc: subprocess.Popen[bytes]) -> None:
+async def wait_for(
+    check: Callable[[], Any], timeout_s: float, what: str, proc: subprocess.Popen[bytes]
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -400,30 +431,41 @@ async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
     redis = connect(redis_url)
     published, stop_sub = [0], asyncio.Event()
     sub = asyncio.create_task(count_published(redis_url, published, stop_sub))
-    env = {**os.environ, "NEWSINGEST_REDIS_URL": redis_url,
-           "NEWSINGEST_HTTP_PORT": str(free_port()),
-           "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
-           "NEWSINGEST_FEEDS_MAX_ENTRIES": str(len(pages) + 100),
-           # Feed responses are held until the workers are up (see Site): room for that.
-           "NEWSINGEST_FETCH_TIMEOUT_S": "120"}
+    env = {
+        **os.environ,
+        "NEWSINGEST_REDIS_URL": redis_url,
+        "NEWSINGEST_HTTP_PORT": str(free_port()),
+        "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+        "NEWSINGEST_FEEDS_MAX_ENTRIES": str(len(pages) + 100),
+        # Feed responses are held until the workers are up (see Site): room for that.
+        "NEWSINGEST_FETCH_TIMEOUT_S": "120",
+    }
     if "politeness" in Settings.__dataclass_fields__:
         # All 210 pages live on one host here, which per-host politeness (1 request/s, 2 in
         # flight by default) would throttle; real feeds spread over many hosts. The gate's
         # Redis round trip per fetch still runs, robots.txt too.
-        env |= {"NEWSINGEST_POLITENESS_HOST_RATE_PER_S": "0",
-                "NEWSINGEST_POLITENESS_HOST_CONCURRENCY": "0"}
+        env |= {
+            "NEWSINGEST_POLITENESS_HOST_RATE_PER_S": "0",
+            "NEWSINGEST_POLITENESS_HOST_CONCURRENCY": "0",
+        }
     OUT.mkdir(parents=True, exist_ok=True)
     log_path = OUT / "pipeline-daemon.log"
     n = len(pages)
     with open(log_path, "wb") as log:
         started = time.time()
-        proc = subprocess.Popen([*daemon_command(), "run", "--feeds", str(feeds_file)],
-                                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*daemon_command(), "run", "--feeds", str(feeds_file)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         assert redis_server.proc is not None
         memory = MemorySampler(proc.pid, {redis_server.proc.pid: "redis-server"})
         memory.start()
         try:
+
             async def workers_beating() -> bool:
                 return len(await beats.live(redis, "worker")) >= workers
 
@@ -432,8 +474,9 @@ async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
             cpu_before = cpu_times(memory.pids())
             bench_cpu_before = time.process_time()
             site.opened.set()
-            print(f"  daemon up in {ready_s:.1f} s with {workers} workers; feeds released",
-                  flush=True)
+            print(
+                f"  daemon up in {ready_s:.1f} s with {workers} workers; feeds released", flush=True
+            )
             last_note = time.monotonic()
 
             async def all_done() -> bool:
@@ -447,9 +490,14 @@ async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
             await wait_for(all_done, DONE_TIMEOUT_S, f"{n} entries finished", proc)
             memory.sample()
             cpu = cpu_used(cpu_before, cpu_times(memory.pids()), memory)
-            cpu.append({"process": "bench (site, sampler)", "pid": os.getpid(),
-                        "cpu_s": round(time.process_time() - bench_cpu_before, 2),
-                        "runqueue_wait_s": None})
+            cpu.append(
+                {
+                    "process": "bench (site, sampler)",
+                    "pid": os.getpid(),
+                    "cpu_s": round(time.process_time() - bench_cpu_before, 2),
+                    "runqueue_wait_s": None,
+                }
+            )
             figures = await collect(redis, site)
         finally:
             mem = memory.stop()
@@ -468,10 +516,19 @@ async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
             await redis.aclose()
             await runner.cleanup()
             await asyncio.to_thread(redis_server.stop)
-    figures.update(workers=workers, cpus=os.cpu_count(), ready_s=ready_s,
-                   shutdown_s=shutdown_s, exit_code=proc.returncode, memory=mem, cpu=cpu,
-                   events_received_on_channel=published[0], feed_requests=site.feed_hits,
-                   page_requests=site.page_hits, daemon_log=str(log_path.relative_to(ROOT)))
+    figures.update(
+        workers=workers,
+        cpus=os.cpu_count(),
+        ready_s=ready_s,
+        shutdown_s=shutdown_s,
+        exit_code=proc.returncode,
+        memory=mem,
+        cpu=cpu,
+        events_received_on_channel=published[0],
+        feed_requests=site.feed_hits,
+        page_requests=site.page_hits,
+        daemon_log=str(log_path.relative_to(ROOT)),
+    )
     return figures
 
 
@@ -479,8 +536,9 @@ async def collect(redis: Any, site: Site) -> dict[str, Any]:
     """Read the run's figures back from Redis."""
     from workers import keys, metrics
 
-    polled = {eid: json.loads(f["item"])["polled_at"]
-              for eid, f in await redis.xrange(keys.ITEMS_STREAM)}
+    polled = {
+        eid: json.loads(f["item"])["polled_at"] for eid, f in await redis.xrange(keys.ITEMS_STREAM)
+    }
     done = dict(await redis.zrange(keys.DONE_ITEMS, 0, -1, withscores=True))
     dead = await redis.xrange(keys.DEAD_STREAM)
     dead_at = [int(eid.split("-")[0]) / 1000 for eid, _ in dead]
@@ -497,19 +555,26 @@ async def collect(redis: Any, site: Site) -> dict[str, Any]:
         if name in ("newsingest_articles", "newsingest_events_published"):
             counters[f"{name}{{{','.join(f'{k}={v}' for k, v in labels.items())}}}"] = int(value)
     return {
-        "entries": len(polled), "committed": len(done), "dead_lettered": len(dead),
+        "entries": len(polled),
+        "committed": len(done),
+        "dead_lettered": len(dead),
         "dead_errors": Counter(f.get("error", "")[:80] for _, f in dead).most_common(5),
         "elapsed_s": t_end - t0,
         "polls_s_after_first": sorted(polls.items()),  # (offset, entries enqueued by that poll)
         "commits_per_s": sorted(Counter(int(t - t0) for t in done.values()).items()),
         "articles_per_s": finished / (t_end - t0),
         "first_commit_after_s": min(done.values()) - t0 if done else None,
-        "latency_p50_s": percentile(latencies, 50), "latency_p99_s": percentile(latencies, 99),
+        "latency_p50_s": percentile(latencies, 50),
+        "latency_p99_s": percentile(latencies, 99),
         "latency_max_s": max(latencies, default=float("nan")),
-        "verdicts": {v: counters.get(f"newsingest_articles{{verdict={v}}}", 0)
-                     for v in ("new", "duplicate", "update", "failed")},
-        "events_published": {k: counters.get(f"newsingest_events_published{{kind={k}}}", 0)
-                             for k in ("created", "updated")},
+        "verdicts": {
+            v: counters.get(f"newsingest_articles{{verdict={v}}}", 0)
+            for v in ("new", "duplicate", "update", "failed")
+        },
+        "events_published": {
+            k: counters.get(f"newsingest_events_published{{kind={k}}}", 0)
+            for k in ("created", "updated")
+        },
         "events_log_len": await redis.xlen(keys.EVENTS_STREAM),
     }
 
@@ -517,8 +582,9 @@ async def collect(redis: Any, site: Site) -> dict[str, Any]:
 # --- report ---------------------------------------------------------------------------------
 
 
-def report(single: dict[str, dict[str, Any]], e2e: dict[str, Any], n_pages: int,
-           n_truth: int) -> dict[str, Any]:
+def report(
+    single: dict[str, dict[str, Any]], e2e: dict[str, Any], n_pages: int, n_truth: int
+) -> dict[str, Any]:
     plain = single["trafilatura.extract (defaults)"]
     pipeline_clean = single["workers.clean.clean_html"]
     ratio = e2e["articles_per_s"] / plain["articles_per_s"]
@@ -539,10 +605,12 @@ def report(single: dict[str, dict[str, Any]], e2e: dict[str, Any], n_pages: int,
         "single process, one page after another     articles/s   per CPU-s   F1 (127 pages)",
     ]
     for name, s in single.items():
-        lines.append(f"  {name:40} {s['articles_per_s']:8.1f}   {s['articles_per_cpu_s']:8.1f}"
-                     f"   {s['f1']:.3f}"
-                     + (f"  ({s['no_text']} pages without text)" if s["no_text"] else "")
-                     + (f"  errors: {s['errors']}" if s["errors"] else ""))
+        lines.append(
+            f"  {name:40} {s['articles_per_s']:8.1f}   {s['articles_per_cpu_s']:8.1f}"
+            f"   {s['f1']:.3f}"
+            + (f"  ({s['no_text']} pages without text)" if s["no_text"] else "")
+            + (f"  errors: {s['errors']}" if s["errors"] else "")
+        )
     v, ev = e2e["verdicts"], e2e["events_published"]
     lines += [
         "",
@@ -563,8 +631,7 @@ def report(single: dict[str, dict[str, Any]], e2e: dict[str, Any], n_pages: int,
         f"{e2e['first_commit_after_s']:.2f} s)",
         f"  verdicts                                new {v['new']}, duplicate {v['duplicate']}, "
         f"update {v['update']}, failed {v['failed']}",
-        f"  committed / dead-lettered               {e2e['committed']} / "
-        f"{e2e['dead_lettered']}",
+        f"  committed / dead-lettered               {e2e['committed']} / {e2e['dead_lettered']}",
         f"  events published                        created {ev['created']}, updated "
         f"{ev['updated']} (events log {e2e['events_log_len']}, received on channel "
         f"{e2e['events_received_on_channel']})",
@@ -576,42 +643,65 @@ def report(single: dict[str, dict[str, Any]], e2e: dict[str, Any], n_pages: int,
         "memory per process                 peak VmRSS sampled   VmHWM",
     ]
     for m in sorted(e2e["memory"], key=lambda m: (m["process"], m["pid"])):
-        lines.append(f"  {m['process']:22} {m['pid']:>8}   {m['peak_rss_mb']:8.1f} MB   "
-                     f"{m['vm_hwm_mb']:8.1f} MB")
+        lines.append(
+            f"  {m['process']:22} {m['pid']:>8}   {m['peak_rss_mb']:8.1f} MB   "
+            f"{m['vm_hwm_mb']:8.1f} MB"
+        )
     elapsed = e2e["elapsed_s"]
-    lines += ["", f"CPU from feed release to last commit ({elapsed:.2f} s wall)"
-              "      cpu s   cores busy   waiting for a CPU s"]
+    lines += [
+        "",
+        f"CPU from feed release to last commit ({elapsed:.2f} s wall)"
+        "      cpu s   cores busy   waiting for a CPU s",
+    ]
     for c in sorted(e2e["cpu"], key=lambda c: (c["process"], c["pid"])):
         wait = c["runqueue_wait_s"]
-        lines.append(f"  {c['process']:22} {c['pid']:>8}   {c['cpu_s']:8.2f}   "
-                     f"{c['cpu_s'] / elapsed:8.2f}   "
-                     + (f"{wait:8.2f}" if wait is not None else "       -"))
-    lines.append(f"  load average before / after: {e2e['loadavg_before']} / "
-                 f"{e2e['loadavg_after']} (other work on this machine skews every figure)")
+        lines.append(
+            f"  {c['process']:22} {c['pid']:>8}   {c['cpu_s']:8.2f}   "
+            f"{c['cpu_s'] / elapsed:8.2f}   " + (f"{wait:8.2f}" if wait is not None else "       -")
+        )
+    lines.append(
+        f"  load average before / after: {e2e['loadavg_before']} / "
+        f"{e2e['loadavg_after']} (other work on this machine skews every figure)"
+    )
     if e2e["dead_errors"]:
         lines.append(f"  dead-letter errors: {e2e['dead_errors']}")
     print("\n".join(lines))
     result = {
-        "bench": "pipeline", "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "bench": "pipeline",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git": git_state(),
-        "pages": n_pages, "truth_pages": n_truth,
+        "pages": n_pages,
+        "truth_pages": n_truth,
         "f1": "bag-of-words over lowercased \\w+ tokens, mean over pages",
-        "single_process": single, "end_to_end": e2e,
-        "ratio_to_plain": ratio, "target_ratio": TARGET_RATIO,
+        "single_process": single,
+        "end_to_end": e2e,
+        "ratio_to_plain": ratio,
+        "target_ratio": TARGET_RATIO,
         "cpu_per_article_ms": 1000 * daemon_cpu_s / finished,
         "worker_cpu_per_article_ms": 1000 * worker_cpu_s / finished,
-        "cpu_normalised_articles_per_s": capacity, "cpu_normalised_ratio": cpu_ratio,
-        "target_met": ratio >= TARGET_RATIO, "cleaning_f1_no_lower": quality_ok,
+        "cpu_normalised_articles_per_s": capacity,
+        "cpu_normalised_ratio": cpu_ratio,
+        "target_met": ratio >= TARGET_RATIO,
+        "cleaning_f1_no_lower": quality_ok,
     }
     return result
 
 
 def git_state() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                             capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=ROOT, text=True, capture_output=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return rev + ("+dirty" if dirty else "")

@@ -41,10 +41,14 @@ def feed_body(i: int) -> bytes:
         f"</title><link>http://news.example/{i}/story-{n}</link><guid>http://news.example/{i}/"
         f"story-{n}</guid><pubDate>Sat, 10 Oct 2015 12:{n:02d}:00 GMT</pubDate>"
         f"<description>{'A paragraph of summary text about the story. ' * 14}</description>"
-        f"</item>" for n in range(20))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {i}'
-            f"</title><link>http://news.example/{i}/</link><description>d</description>{items}"
-            f"</channel></rss>").encode()
+        f"</item>"
+        for n in range(20)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {i}'
+        f"</title><link>http://news.example/{i}/</link><description>d</description>{items}"
+        f"</channel></rss>"
+    ).encode()
 
 
 # --- the HTTP server (its own process) ------------------------------------------------------
@@ -81,8 +85,16 @@ class _Http(asyncio.Protocol):
 
     def _send(self, status: bytes, body: bytes, etag: bool = False) -> None:
         extra = f"ETag: {ETAG}\r\n".encode() if etag else b""
-        self.t.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/rss+xml\r\n" + extra
-                     + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        self.t.write(
+            b"HTTP/1.1 "
+            + status
+            + b"\r\nContent-Type: application/rss+xml\r\n"
+            + extra
+            + b"Content-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
 
 
 def serve(port_out: Any) -> None:
@@ -105,21 +117,33 @@ def poll_until(redis_url: str, expect: int, name: str, out: Any) -> None:
 
 async def _poll(redis_url: str, expect: int, name: str) -> dict[str, Any]:
     redis = connect(redis_url)
-    limits = FetchLimits(allow_networks=("127.0.0.1/32",), timeout_s=20.0,
-                         politeness=Politeness(host_concurrency=1024, host_rate_per_s=1e6))
+    limits = FetchLimits(
+        allow_networks=("127.0.0.1/32",),
+        timeout_s=20.0,
+        politeness=Politeness(host_concurrency=1024, host_rate_per_s=1e6),
+    )
     session = make_session(limits)
     # Politeness stays in the loop (every claim runs the host gate) with limits a single local
     # server can take; a real deployment's 2 requests/host would make this a test of sleeping.
-    settings = PollSettings(interval_s=3600, min_interval_s=3600, max_interval_s=3600,
-                            lease_s=60, concurrency=256, host_concurrency=1024,
-                            host_spacing_s=1e-6)
+    settings = PollSettings(
+        interval_s=3600,
+        min_interval_s=3600,
+        max_interval_s=3600,
+        lease_s=60,
+        concurrency=256,
+        host_concurrency=1024,
+        host_spacing_s=1e-6,
+    )
     poller = Poller(redis, session, limits, settings, name=name)
     stop = asyncio.Event()
     task = asyncio.create_task(poller.run([], stop))
     first = last = cpu0 = 0.0
     while True:
-        total = sum(int(v) for k, v in (await redis.hgetall(keys.METRICS)).items()
-                    if k.startswith("newsingest_feed_polls|"))
+        total = sum(
+            int(v)
+            for k, v in (await redis.hgetall(keys.METRICS)).items()
+            if k.startswith("newsingest_feed_polls|")
+        )
         if poller.polls and not first:
             first, cpu0 = time.perf_counter(), time.process_time()
         if total >= expect:
@@ -131,8 +155,13 @@ async def _poll(redis_url: str, expect: int, name: str) -> dict[str, Any]:
     await session.close()
     await redis.aclose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"name": name, "polls": poller.polls, "seconds": last - first, "cpu_s": cpu,
-            "rss_mb": rss_mb}
+    return {
+        "name": name,
+        "polls": poller.polls,
+        "seconds": last - first,
+        "cpu_s": cpu,
+        "rss_mb": rss_mb,
+    }
 
 
 async def _prepare(redis_url: str, base: str, n: int, with_etag: bool) -> None:
@@ -141,8 +170,9 @@ async def _prepare(redis_url: str, base: str, n: int, with_etag: bool) -> None:
     registry = FeedRegistry(redis)
     pipe_size = 50
     for start in range(0, n, pipe_size):
-        await asyncio.gather(*(registry.add(f"{base}/f{i}.xml")
-                               for i in range(start, min(n, start + pipe_size))))
+        await asyncio.gather(
+            *(registry.add(f"{base}/f{i}.xml") for i in range(start, min(n, start + pipe_size)))
+        )
     if with_etag:
         pipe = redis.pipeline(transaction=False)
         for i in range(n):
@@ -154,8 +184,9 @@ async def _prepare(redis_url: str, base: str, n: int, with_etag: bool) -> None:
 def run_pollers(redis_url: str, expect: int, count: int) -> list[dict[str, Any]]:
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=poll_until, args=(redis_url, expect, f"p{i}", out))
-             for i in range(count)]
+    procs = [
+        ctx.Process(target=poll_until, args=(redis_url, expect, f"p{i}", out)) for i in range(count)
+    ]
     for p in procs:
         p.start()
     results = [out.get(timeout=600) for _ in procs]
@@ -186,17 +217,21 @@ def main() -> None:
         server_hits(base)
         [one] = run_pollers(url, FEEDS, 1)
         server_hits(base)
-        print(f"304s, one poller:     {one['polls'] / one['seconds']:8.0f} polls/s wall, "
-              f"{one['polls'] / one['cpu_s']:.0f} per CPU-second of the poller "
-              f"({one['polls']} polls in {one['seconds']:.2f} s), peak RSS {one['rss_mb']:.0f} MB")
+        print(
+            f"304s, one poller:     {one['polls'] / one['seconds']:8.0f} polls/s wall, "
+            f"{one['polls'] / one['cpu_s']:.0f} per CPU-second of the poller "
+            f"({one['polls']} polls in {one['seconds']:.2f} s), peak RSS {one['rss_mb']:.0f} MB"
+        )
 
         asyncio.run(_prepare(url, base, NEW_FEEDS, with_etag=False))
         [new] = run_pollers(url, NEW_FEEDS, 1)
         server_hits(base)
-        print(f"new content, one poller: {new['polls'] / new['seconds']:5.0f} feeds/s wall, "
-              f"{new['polls'] / new['cpu_s']:.0f} per CPU-second "
-              f"(200 + ~18 KB RSS, 20 new entries each; {new['polls']} feeds in "
-              f"{new['seconds']:.2f} s), peak RSS {new['rss_mb']:.0f} MB")
+        print(
+            f"new content, one poller: {new['polls'] / new['seconds']:5.0f} feeds/s wall, "
+            f"{new['polls'] / new['cpu_s']:.0f} per CPU-second "
+            f"(200 + ~18 KB RSS, 20 new entries each; {new['polls']} feeds in "
+            f"{new['seconds']:.2f} s), peak RSS {new['rss_mb']:.0f} MB"
+        )
 
         asyncio.run(_prepare(url, base, FEEDS, with_etag=True))
         server_hits(base)
@@ -205,9 +240,11 @@ def main() -> None:
         doubles = sum(n - 1 for path, n in hits.items() if path != "/hits" and n > 1)
         polled = sum(1 for path in hits if path.startswith("/f"))
         total = sum(r["seconds"] for r in two) / 2
-        print(f"304s, two pollers:    {FEEDS / total:8.0f} polls/s together; "
-              + ", ".join(f"{r['name']} {r['polls']} polls, RSS {r['rss_mb']:.0f} MB" for r in two)
-              + f"; feeds polled {polled}/{FEEDS}, double polls {doubles}")
+        print(
+            f"304s, two pollers:    {FEEDS / total:8.0f} polls/s together; "
+            + ", ".join(f"{r['name']} {r['polls']} polls, RSS {r['rss_mb']:.0f} MB" for r in two)
+            + f"; feeds polled {polled}/{FEEDS}, double polls {doubles}"
+        )
     finally:
         redis.stop()
         server.kill()

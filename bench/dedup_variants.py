@@ -35,7 +35,7 @@ from pathlib import Path
 import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from workers import dedup  # noqa: E402
+from workers import dedup
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ARTICLES = SHARED / "corpus" / "articles"
@@ -47,7 +47,7 @@ class Variant:
     kind: str
     url: str
     text: str
-    expected: str          # new | duplicate | update
+    expected: str  # new | duplicate | update
     of: str | None = None  # key of the original it derives from
     page_canonical: str | None = None
 
@@ -88,6 +88,7 @@ def _reclean(template: str, title: str, paragraphs: list[str], url: str) -> str:
 
 
 # --- corpus ------------------------------------------------------------------------------
+
 
 def load_originals(limit: int | None) -> list[tuple[str, str, str, str]]:
     """(key, url, title, text) of the corpus articles with ground truth, cleaned by trafilatura."""
@@ -151,8 +152,9 @@ def _correct_a_figure(text: str, rng: random.Random) -> str | None:
     for m in _NUMBER.finditer(text):
         value = int(m.group(1).replace(",", ""))
         start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start()))
-        end = min(x for x in (text.find(".", m.end()), text.find("\n", m.end()), len(text))
-                  if x >= 0)
+        end = min(
+            x for x in (text.find(".", m.end()), text.find("\n", m.end()), len(text)) if x >= 0
+        )
         if not 1900 <= value <= 2030 and len(text[start:end].split()) >= 8:
             spots.append((m, value))
     if not spots:
@@ -160,13 +162,20 @@ def _correct_a_figure(text: str, rng: random.Random) -> str | None:
     m, value = rng.choice(spots)
     new = value + rng.choice([1, 2, 3, 5, 10]) if value < 100 else value + value // 10 + 1
     shown = f"{new:,}" if "," in m.group(1) else str(new)
-    return text[:m.start()] + shown + text[m.end():]
+    return text[: m.start()] + shown + text[m.end() :]
 
 
 def _caption(title: str, rng: random.Random) -> str:
     words = title.split()[: rng.randint(4, 9)]
-    credit = rng.choice(["Photo: Reuters", "AFP via Getty Images", "(AP Photo/File)",
-                         "Photograph: EPA", "Image copyright Getty Images"])
+    credit = rng.choice(
+        [
+            "Photo: Reuters",
+            "AFP via Getty Images",
+            "(AP Photo/File)",
+            "Photograph: EPA",
+            "Image copyright Getty Images",
+        ]
+    )
     lead = rng.choice(["A view of", "File photo:", "Pictured:", "People gather near", ""])
     return f"{lead} {' '.join(words)} on Tuesday. {credit}".strip()
 
@@ -176,28 +185,61 @@ def _trim(paragraphs: list[str]) -> list[str]:
     return kept[:-1] if len(kept) >= 4 else kept
 
 
-def variants_of(key: str, url: str, title: str, text: str, prose: list[str],
-                rng: random.Random) -> list[Variant]:
+def variants_of(
+    key: str, url: str, title: str, text: str, prose: list[str], rng: random.Random
+) -> list[Variant]:
     paragraphs = [p for p in text.split("\n") if p.strip()]
     mid = max(1, len(paragraphs) // 2)
     out = [
-        Variant("tracking", f"{url}{'&' if '?' in url else '?'}utm_source=rss&utm_medium=feed"
-                f"&fbclid=IwAR2x{rng.randrange(10**6)}", text, "duplicate", key),
-        Variant("template", _other_site(url),
-                _reclean(_TEMPLATE_A, title, paragraphs, _other_site(url)), "duplicate", key),
-        Variant("template", _other_site(url, "-b"),
-                _reclean(_TEMPLATE_B, title, paragraphs, _other_site(url, "-b")), "duplicate", key),
+        Variant(
+            "tracking",
+            f"{url}{'&' if '?' in url else '?'}utm_source=rss&utm_medium=feed"
+            f"&fbclid=IwAR2x{rng.randrange(10**6)}",
+            text,
+            "duplicate",
+            key,
+        ),
+        Variant(
+            "template",
+            _other_site(url),
+            _reclean(_TEMPLATE_A, title, paragraphs, _other_site(url)),
+            "duplicate",
+            key,
+        ),
+        Variant(
+            "template",
+            _other_site(url, "-b"),
+            _reclean(_TEMPLATE_B, title, paragraphs, _other_site(url, "-b")),
+            "duplicate",
+            key,
+        ),
         Variant("trimmed", _other_site(url, "-t"), "\n".join(_trim(paragraphs)), "duplicate", key),
-        Variant("headline", f"{url.rstrip('/')}-latest", _reclean(
-            _TEMPLATE_B, "Latest: " + " ".join(reversed(title.split()[:6])) + " as it happened",
-            paragraphs, url), "duplicate", key),
+        Variant(
+            "headline",
+            f"{url.rstrip('/')}-latest",
+            _reclean(
+                _TEMPLATE_B,
+                "Latest: " + " ".join(reversed(title.split()[:6])) + " as it happened",
+                paragraphs,
+                url,
+            ),
+            "duplicate",
+            key,
+        ),
     ]
     captioned = paragraphs[:2] + [_caption(title, rng)] + paragraphs[2:]
     out.append(Variant("caption", _other_site(url, "-c"), "\n".join(captioned), "duplicate", key))
     added = paragraphs[:mid] + [rng.choice(prose)] + paragraphs[mid:]
     same_url = rng.random() < 0.5
-    out.append(Variant("paragraph", url if same_url else f"{url.rstrip('/')}-update",
-                       "\n".join(added), "update", key))
+    out.append(
+        Variant(
+            "paragraph",
+            url if same_url else f"{url.rstrip('/')}-update",
+            "\n".join(added),
+            "update",
+            key,
+        )
+    )
     corrected = _correct_a_figure(text, rng)
     if corrected is not None:
         out.append(Variant("figure", url, corrected, "update", key))
@@ -207,12 +249,12 @@ def variants_of(key: str, url: str, title: str, text: str, prose: list[str],
     if len(background.split()) * 4 <= len(text.split()):
         follow_up = rng.sample(prose, 4)
         follow_up.insert(rng.randint(1, 3), background)
-        out.append(Variant("related", f"{url.rstrip('/')}-follow-up", "\n".join(follow_up),
-                           "new"))
+        out.append(Variant("related", f"{url.rstrip('/')}-follow-up", "\n".join(follow_up), "new"))
     return out
 
 
 # --- the simulated index and the evaluation ---------------------------------------------
+
 
 class Index:
     """Dicts standing in for the Redis hashes: URL, text hash and band key -> article keys."""
@@ -228,8 +270,11 @@ class Index:
         keys = {self.by_url.get(canonical), self.by_text.get(fp.text_hash)}
         for band in fp.bands():
             keys.update(self.by_band.get(band, ()))
-        return [dedup.Candidate(k, self.urls[k], dedup.Fingerprint.from_bytes(self.stored[k]))
-                for k in keys if k is not None]
+        return [
+            dedup.Candidate(k, self.urls[k], dedup.Fingerprint.from_bytes(self.stored[k]))
+            for k in keys
+            if k is not None
+        ]
 
     def add(self, key: str, canonical: str, fp: dedup.Fingerprint) -> None:
         self.by_url.setdefault(canonical, key)
@@ -240,8 +285,9 @@ class Index:
         self.urls[key] = canonical
 
 
-def judge(index: Index, url: str, text: str, page_canonical: str | None = None
-          ) -> tuple[dedup.Verdict, float, dedup.Fingerprint, str]:
+def judge(
+    index: Index, url: str, text: str, page_canonical: str | None = None
+) -> tuple[dedup.Verdict, float, dedup.Fingerprint, str]:
     """The per-article work of the pure core, timed: canonical URL, fingerprint, bands, decide."""
     start = time.perf_counter()
     canonical = dedup.canonical_url(url, page_canonical)
@@ -255,7 +301,7 @@ def evaluate(limit: int | None, seed: int) -> dict[str, object]:
     originals = load_originals(limit)
     prose = load_prose()
     index = Index()
-    rows: list[tuple[str, str, dedup.Verdict]] = []   # (kind, expected, verdict)
+    rows: list[tuple[str, str, dedup.Verdict]] = []  # (kind, expected, verdict)
     times: list[float] = []
     for key, url, _title, text in originals:
         verdict, took, fp, canonical = judge(index, url, text)
@@ -276,8 +322,9 @@ def evaluate(limit: int | None, seed: int) -> dict[str, object]:
     return report(rows, times, index)
 
 
-def report(rows: list[tuple[str, str, dedup.Verdict]], times: list[float], index: Index
-           ) -> dict[str, object]:
+def report(
+    rows: list[tuple[str, str, dedup.Verdict]], times: list[float], index: Index
+) -> dict[str, object]:
     # Positive = the article was seen before (duplicate or update); "seen" accepts either.
     seen = {"duplicate", "update", "seen"}
     tp = sum(1 for _, e, v in rows if e in seen and v.verdict in seen)
@@ -294,10 +341,14 @@ def report(rows: list[tuple[str, str, dedup.Verdict]], times: list[float], index
         "articles judged": len(rows),
         "duplicate precision": round(tp / max(1, tp + fp), 4),
         "duplicate recall": round(tp / max(1, tp + fn), 4),
-        "update-vs-duplicate accuracy": round(sum(e == g for e, g in judged) / max(1, len(judged)), 4),
-        "ms per article (mean, p50, p99)": (round(statistics.fmean(ms), 3),
-                                            round(ms[len(ms) // 2], 3),
-                                            round(ms[int(len(ms) * 0.99)], 3)),
+        "update-vs-duplicate accuracy": round(
+            sum(e == g for e, g in judged) / max(1, len(judged)), 4
+        ),
+        "ms per article (mean, p50, p99)": (
+            round(statistics.fmean(ms), 3),
+            round(ms[len(ms) // 2], 3),
+            round(ms[int(len(ms) * 0.99)], 3),
+        ),
         "fingerprint bytes (mean, max)": (round(statistics.fmean(sizes)), max(sizes)),
         "band keys per article": dedup.BANDS,
         "per kind": {k: dict(c) for k, c in sorted(per_kind.items())},

@@ -22,16 +22,23 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the daemon (all roles by default)")
     run.add_argument("--config", help="TOML file overriding config/default.toml")
     run.add_argument("--feeds", help="OPML file of feeds (overrides feeds.file)")
-    run.add_argument("--role", choices=["poller", "worker", "api"], action="append",
-                     help="run only this role (repeatable); for scale-out on a shared Redis")
+    run.add_argument(
+        "--role",
+        choices=["poller", "worker", "api"],
+        action="append",
+        help="run only this role (repeatable); for scale-out on a shared Redis",
+    )
 
     demo = sub.add_parser("demo", help="the daemon against a local site made from seeds/")
     demo.add_argument("--config", help="TOML file overriding the defaults")
 
     ex = sub.add_parser("extract", help="events from a text or HTML file, no Redis needed")
     ex.add_argument("file", help="path, or - for standard input")
-    ex.add_argument("--jsonl", action="store_true",
-                    help='one {"id","text","title"?,"published"?,"url"?} per line in and out')
+    ex.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='one {"id","text","title"?,"published"?,"url"?} per line in and out',
+    )
 
     check = sub.add_parser("check", help="exit 0 when /healthz answers 200, else 1")
     check.add_argument("--config", help="TOML file overriding the defaults")
@@ -56,7 +63,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_extract(args.file, args.jsonl, sys.stdout)
     settings = config.load(getattr(args, "config", None))
     if args.command == "check":
-        return cmd_check(args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}")
+        return cmd_check(
+            args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
+        )
     if args.command == "feeds":
         from service.limits import fetch_limits
 
@@ -111,5 +120,3 @@ def _open(path: str) -> TextIO:
         return open(path, encoding="utf-8", errors="replace")
     except OSError as e:
         raise IngestError(path, f"cannot read: {e.strerror}") from e
-
-

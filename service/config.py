@@ -13,8 +13,8 @@ from workers.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class RedisSettings:
-    url: str = ""                      # empty: start an embedded private redis-server
-    data_dir: str = "var/redis"        # embedded server's data (appendonly on)
+    url: str = ""  # empty: start an embedded private redis-server
+    data_dir: str = "var/redis"  # embedded server's data (appendonly on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,24 +27,24 @@ class HttpSettings:
 class FeedsSettings:
     file: str = "seeds/feeds.opml"
     interval_s: float = 300.0
-    max_entries: int = 200             # entries taken from one fetch of one feed
-    backoff_max_s: float = 3600.0      # ceiling of the error backoff
-    min_interval_s: float = 60.0       # learned intervals and feed hints stay within these
+    max_entries: int = 200  # entries taken from one fetch of one feed
+    backoff_max_s: float = 3600.0  # ceiling of the error backoff
+    min_interval_s: float = 60.0  # learned intervals and feed hints stay within these
     max_interval_s: float = 21600.0
-    pause_after_errors: int = 10       # consecutive failures, then the feed is paused
-    max_text_bytes: int = 65536        # longer text in a feed is cut before feedparser sees it
-    poll_concurrency: int = 256        # feeds one poller process fetches at once
-    lease_s: float = 0.0               # claim lease; 0: fetch.timeout_s * 3
+    pause_after_errors: int = 10  # consecutive failures, then the feed is paused
+    max_text_bytes: int = 65536  # longer text in a feed is cut before feedparser sees it
+    poll_concurrency: int = 256  # feeds one poller process fetches at once
+    lease_s: float = 0.0  # claim lease; 0: fetch.timeout_s * 3
 
 
 @dataclass(frozen=True, slots=True)
 class WorkersSettings:
-    count: int = 0                     # worker processes; 0 means one per CPU
-    concurrency: int = 8               # items in flight per worker process
-    claim_idle_s: float = 60.0         # pending this long: another worker reclaims it
-    max_deliveries: int = 5            # then the entry moves to the dead-letter stream
-    block_ms: int = 1000               # XREADGROUP block; well under the socket timeout
-    clean_timeout_s: float = 30.0      # a page whose analysis takes longer is abandoned
+    count: int = 0  # worker processes; 0 means one per CPU
+    concurrency: int = 8  # items in flight per worker process
+    claim_idle_s: float = 60.0  # pending this long: another worker reclaims it
+    max_deliveries: int = 5  # then the entry moves to the dead-letter stream
+    block_ms: int = 1000  # XREADGROUP block; well under the socket timeout
+    clean_timeout_s: float = 30.0  # a page whose analysis takes longer is abandoned
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,22 +58,22 @@ class FetchSettings:
 
 @dataclass(frozen=True, slots=True)
 class PolitenessSettings:
-    host_concurrency: int = 2          # requests in flight to one host, all processes together
-    host_rate_per_s: float = 1.0       # requests per second to one host; 0: unlimited
-    max_wait_s: float = 30.0           # an article page waits this long for its host
-    default_pause_s: float = 60.0      # 429/503 without Retry-After pauses the host this long
-    robots: bool = True                # honour robots.txt for article pages
+    host_concurrency: int = 2  # requests in flight to one host, all processes together
+    host_rate_per_s: float = 1.0  # requests per second to one host; 0: unlimited
+    max_wait_s: float = 30.0  # an article page waits this long for its host
+    default_pause_s: float = 60.0  # 429/503 without Retry-After pauses the host this long
+    robots: bool = True  # honour robots.txt for article pages
     robots_timeout_s: float = 5.0
     robots_ttl_s: float = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
 class WebSubSettings:
-    callback_url: str = ""             # public base URL hubs can reach; empty: no push
-    lease_s: float = 86400.0           # lease asked of hubs
-    renew_before_s: float = 3600.0     # renew this long before the lease ends
-    quiet_s: float = 21600.0           # no push this long: back to polling
-    poll_interval_s: float = 3600.0    # safety-net polling of a pushed feed
+    callback_url: str = ""  # public base URL hubs can reach; empty: no push
+    lease_s: float = 86400.0  # lease asked of hubs
+    renew_before_s: float = 3600.0  # renew this long before the lease ends
+    quiet_s: float = 21600.0  # no push this long: back to polling
+    poll_interval_s: float = 3600.0  # safety-net polling of a pushed feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("_")
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("_")
         if section in Settings.__dataclass_fields__ and key:
             out.setdefault(section, {})[key] = value
     return out
@@ -196,8 +196,11 @@ def _validate(s: Settings) -> Settings:
         ("workers.max_deliveries", s.workers.max_deliveries > 0, "must be > 0"),
         ("workers.block_ms", 0 < s.workers.block_ms <= 5000, "must be 1..5000"),
         ("workers.clean_timeout_s", s.workers.clean_timeout_s > 0, "must be > 0"),
-        ("feeds.min_interval_s", 0 < s.feeds.min_interval_s <= s.feeds.max_interval_s,
-         "must be > 0 and <= feeds.max_interval_s"),
+        (
+            "feeds.min_interval_s",
+            0 < s.feeds.min_interval_s <= s.feeds.max_interval_s,
+            "must be > 0 and <= feeds.max_interval_s",
+        ),
         ("feeds.pause_after_errors", s.feeds.pause_after_errors > 0, "must be > 0"),
         ("feeds.poll_concurrency", s.feeds.poll_concurrency > 0, "must be > 0"),
         ("politeness.host_concurrency", s.politeness.host_concurrency >= 0, "must be >= 0"),
@@ -206,10 +209,16 @@ def _validate(s: Settings) -> Settings:
         ("fetch.max_body_bytes", s.fetch.max_body_bytes > 0, "must be > 0"),
         ("fetch.max_redirects", s.fetch.max_redirects >= 0, "must be >= 0"),
         ("store.window_s", s.store.window_s > 0, "must be > 0"),
-        ("log.level", s.log.level.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},
-         "must be DEBUG, INFO, WARNING or ERROR"),
-        ("redis.url", not s.redis.url or s.redis.url.startswith(("redis://", "rediss://", "unix://")),
-         "must start with redis://, rediss:// or unix://"),
+        (
+            "log.level",
+            s.log.level.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},
+            "must be DEBUG, INFO, WARNING or ERROR",
+        ),
+        (
+            "redis.url",
+            not s.redis.url or s.redis.url.startswith(("redis://", "rediss://", "unix://")),
+            "must start with redis://, rediss:// or unix://",
+        ),
     ]
     for key, ok, why in checks:
         if not ok:

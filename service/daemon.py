@@ -32,7 +32,7 @@ from workers.store import RollingStore
 log = logging.getLogger(__name__)
 
 ROLES = ("poller", "worker", "api")
-STOP_DEADLINE_S = 9.0       # the whole shutdown stays inside the 10 s promised to operators
+STOP_DEADLINE_S = 9.0  # the whole shutdown stays inside the 10 s promised to operators
 
 
 @dataclass
@@ -49,8 +49,12 @@ class WorkerPool:
 
     def _spawn(self, index: int) -> BaseProcess:
         ctx = multiprocessing.get_context("spawn")
-        proc = ctx.Process(target=worker.process_main, name=f"worker-{index}",
-                           args=(self.settings, self.redis_url, f"w{index}"), daemon=False)
+        proc = ctx.Process(
+            target=worker.process_main,
+            name=f"worker-{index}",
+            args=(self.settings, self.redis_url, f"w{index}"),
+            daemon=False,
+        )
         # The child inherits a blocked SIGINT: a Ctrl-C reaches the whole terminal process
         # group, but only this process should act on it (and then SIGTERM its workers), so a
         # worker is never interrupted half-way through start-up or an entry.
@@ -64,8 +68,12 @@ class WorkerPool:
     def restart_dead(self) -> None:
         for i, proc in enumerate(self.procs):
             if not proc.is_alive():
-                log.warning("worker=%s pid=%s exitcode=%s outcome=restarted", proc.name,
-                            proc.pid, proc.exitcode)
+                log.warning(
+                    "worker=%s pid=%s exitcode=%s outcome=restarted",
+                    proc.name,
+                    proc.pid,
+                    proc.exitcode,
+                )
                 self.procs[i] = self._spawn(i)
 
     async def stop(self, deadline_s: float) -> None:
@@ -91,22 +99,33 @@ async def redis_for(settings: Settings) -> AsyncIterator[str]:
         return
     embedded = EmbeddedRedis(settings.redis.data_dir)
     url = await asyncio.to_thread(embedded.start)
-    log.info("redis=embedded url=%s data_dir=%s subscribe=%r", url, settings.redis.data_dir,
-             f"redis-cli -u {url} subscribe {keys.EVENTS_CHANNEL}")
+    log.info(
+        "redis=embedded url=%s data_dir=%s subscribe=%r",
+        url,
+        settings.redis.data_dir,
+        f"redis-cli -u {url} subscribe {keys.EVENTS_CHANNEL}",
+    )
     try:
         yield url
     finally:
         await asyncio.to_thread(embedded.stop)
 
 
-async def run(settings: Settings, roles: tuple[str, ...] = ROLES,
-              feeds: list[FeedSpec] | None = None, stop: asyncio.Event | None = None,
-              ready: asyncio.Event | None = None,
-              on_redis: Callable[[str], None] | None = None) -> None:
+async def run(
+    settings: Settings,
+    roles: tuple[str, ...] = ROLES,
+    feeds: list[FeedSpec] | None = None,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+    on_redis: Callable[[str], None] | None = None,
+) -> None:
     """Run the chosen roles until `stop` (by default: SIGTERM or SIGINT)."""
     stop = stop or worker.stop_on_signals()
-    feeds = feeds if feeds is not None else (read_opml(settings.feeds.file)
-                                             if "poller" in roles else [])
+    feeds = (
+        feeds
+        if feeds is not None
+        else (read_opml(settings.feeds.file) if "poller" in roles else [])
+    )
     async with redis_for(settings) as url:
         if on_redis:
             on_redis(url)
@@ -118,12 +137,22 @@ async def run(settings: Settings, roles: tuple[str, ...] = ROLES,
     log.info("daemon stopped")
 
 
-async def _run_roles(settings: Settings, roles: tuple[str, ...], feeds: list[FeedSpec],
-                     url: str, redis: Any, stop: asyncio.Event,
-                     ready: asyncio.Event | None) -> None:
+async def _run_roles(
+    settings: Settings,
+    roles: tuple[str, ...],
+    feeds: list[FeedSpec],
+    url: str,
+    redis: Any,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None,
+) -> None:
     store = RollingStore(redis, settings.store.window_s)
-    state = AppState(redis, store, expect_workers="worker" in roles or "api" in roles,
-                     expect_pollers="poller" in roles or "api" in roles)
+    state = AppState(
+        redis,
+        store,
+        expect_workers="worker" in roles or "api" in roles,
+        expect_pollers="poller" in roles or "api" in roles,
+    )
     runner = await _start_http(settings, state) if "api" in roles else None
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None
     if pool:
@@ -131,8 +160,13 @@ async def _run_roles(settings: Settings, roles: tuple[str, ...], feeds: list[Fee
     session = make_session(fetch_limits(settings))
     tasks = [asyncio.create_task(_housekeeping(store, pool, settings, stop))]
     if "poller" in roles:
-        poller = Poller(redis, session, fetch_limits(settings), _poll_settings(settings),
-                        on_hub=_subscriber(redis, session, settings).ensure)
+        poller = Poller(
+            redis,
+            session,
+            fetch_limits(settings),
+            _poll_settings(settings),
+            on_hub=_subscriber(redis, session, settings).ensure,
+        )
         tasks.append(asyncio.create_task(poller.run(feeds, stop)))
         tasks.append(asyncio.create_task(worker.beat(redis, "poller", _me(), stop)))
         log.info("poller started feeds=%d", len(feeds))
@@ -157,22 +191,36 @@ def _me() -> str:
 
 def _subscriber(redis: Any, session: Any, settings: Settings) -> websub.Subscriber:
     w = settings.websub
-    return websub.Subscriber(redis, session, websub.WebSubConfig(
-        callback_url=w.callback_url, lease_s=w.lease_s, renew_before_s=w.renew_before_s,
-        timeout_s=settings.fetch.timeout_s))
+    return websub.Subscriber(
+        redis,
+        session,
+        websub.WebSubConfig(
+            callback_url=w.callback_url,
+            lease_s=w.lease_s,
+            renew_before_s=w.renew_before_s,
+            timeout_s=settings.fetch.timeout_s,
+        ),
+    )
 
 
 def _poll_settings(settings: Settings) -> PollSettings:
     f, p, w = settings.feeds, settings.politeness, settings.websub
-    return PollSettings(interval_s=f.interval_s, max_entries=f.max_entries,
-                        backoff_max_s=f.backoff_max_s, seen_window_s=settings.store.window_s,
-                        min_interval_s=f.min_interval_s, max_interval_s=f.max_interval_s,
-                        pause_after_errors=f.pause_after_errors, max_text_bytes=f.max_text_bytes,
-                        concurrency=f.poll_concurrency,
-                        lease_s=f.lease_s or settings.fetch.timeout_s * 3,
-                        host_concurrency=p.host_concurrency,
-                        host_spacing_s=1.0 / p.host_rate_per_s if p.host_rate_per_s else 0.0,
-                        push_poll_interval_s=w.poll_interval_s, push_quiet_s=w.quiet_s)
+    return PollSettings(
+        interval_s=f.interval_s,
+        max_entries=f.max_entries,
+        backoff_max_s=f.backoff_max_s,
+        seen_window_s=settings.store.window_s,
+        min_interval_s=f.min_interval_s,
+        max_interval_s=f.max_interval_s,
+        pause_after_errors=f.pause_after_errors,
+        max_text_bytes=f.max_text_bytes,
+        concurrency=f.poll_concurrency,
+        lease_s=f.lease_s or settings.fetch.timeout_s * 3,
+        host_concurrency=p.host_concurrency,
+        host_spacing_s=1.0 / p.host_rate_per_s if p.host_rate_per_s else 0.0,
+        push_poll_interval_s=w.poll_interval_s,
+        push_quiet_s=w.quiet_s,
+    )
 
 
 async def _start_http(settings: Settings, state: AppState) -> web.AppRunner:
@@ -184,8 +232,9 @@ async def _start_http(settings: Settings, state: AppState) -> web.AppRunner:
     return runner
 
 
-async def _housekeeping(store: RollingStore, pool: WorkerPool | None, settings: Settings,
-                        stop: asyncio.Event) -> None:
+async def _housekeeping(
+    store: RollingStore, pool: WorkerPool | None, settings: Settings, stop: asyncio.Event
+) -> None:
     """Restart dead workers every second; trim the store every trim_every_s."""
     next_trim = 0.0
     loop = asyncio.get_running_loop()

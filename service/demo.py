@@ -35,14 +35,19 @@ def seeds_dir() -> Path:
 def seed_page(text: str) -> bytes:
     """The plain-text seed article as a simple article page."""
     paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in text.splitlines() if p.strip())
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
-            f"{html.escape(SEED_TITLE)}</title></head><body><article><h1>{html.escape(SEED_TITLE)}"
-            f"</h1>\n{paragraphs}\n</article></body></html>").encode()
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+        f"{html.escape(SEED_TITLE)}</title></head><body><article><h1>{html.escape(SEED_TITLE)}"
+        f"</h1>\n{paragraphs}\n</article></body></html>"
+    ).encode()
 
 
 def demo_pages(seeds: Path) -> dict[str, bytes]:
-    pages = {"/articles/syria-idlib-clashes.html":
-             seed_page((seeds / "syria_idlib_clashes.txt").read_text(encoding="utf-8"))}
+    pages = {
+        "/articles/syria-idlib-clashes.html": seed_page(
+            (seeds / "syria_idlib_clashes.txt").read_text(encoding="utf-8")
+        )
+    }
     for path in sorted((seeds / "demo").glob("*.html")):
         pages[f"/articles/{path.name}"] = path.read_bytes()
     return pages
@@ -53,11 +58,15 @@ def rss(base: str, pages: dict[str, bytes], now: datetime) -> bytes:
     items = []
     for path, body in pages.items():
         title = body.split(b"<title>", 1)[-1].split(b"</title>", 1)[0].decode()
-        items.append(f"<item><title>{title}</title><link>{base}{path}</link>"
-                     f"<guid>{base}{path}</guid><pubDate>{format_datetime(now)}</pubDate></item>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>newsingest demo</title><link>{base}/</link><description>Pages from seeds/"
-            f"</description>{''.join(items)}</channel></rss>").encode()
+        items.append(
+            f"<item><title>{title}</title><link>{base}{path}</link>"
+            f"<guid>{base}{path}</guid><pubDate>{format_datetime(now)}</pubDate></item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>newsingest demo</title><link>{base}/</link><description>Pages from seeds/"
+        f"</description>{''.join(items)}</channel></rss>"
+    ).encode()
 
 
 async def start_site(pages: dict[str, bytes]) -> tuple[web.AppRunner, str]:
@@ -86,8 +95,7 @@ async def start_site(pages: dict[str, bytes]) -> tuple[web.AppRunner, str]:
 
 def demo_settings(settings: Settings) -> Settings:
     """The local site lives on loopback, which the fetch guard refuses unless opened."""
-    fetch = replace(settings.fetch,
-                    allow_networks=(*settings.fetch.allow_networks, "127.0.0.1/32"))
+    fetch = replace(settings.fetch, allow_networks=(*settings.fetch.allow_networks, "127.0.0.1/32"))
     feeds = replace(settings.feeds, interval_s=min(settings.feeds.interval_s, 30.0))
     return replace(settings, fetch=fetch, feeds=feeds)
 
@@ -112,8 +120,10 @@ def _summary_line(msg: dict) -> str:  # type: ignore[type-arg]
     ev = msg["event"]
     loc = ev.get("location") or {}
     place = ", ".join(p for p in (loc.get("name"), loc.get("admin1"), loc.get("country")) if p)
-    return (f"{msg['kind']:8} {ev['event_type']} / {ev['sub_event_type']} | {place or '?'} | "
-            f"fatalities={ev.get('fatalities')} | {ev['summary'][:90]}")
+    return (
+        f"{msg['kind']:8} {ev['event_type']} / {ev['sub_event_type']} | {place or '?'} | "
+        f"fatalities={ev.get('fatalities')} | {ev['summary'][:90]}"
+    )
 
 
 async def run_demo(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -125,8 +135,14 @@ async def run_demo(settings: Settings, stop: asyncio.Event | None = None) -> Non
     if not settings.redis.url:
         # A fresh store each time, so every demo run shows its events as new.
         settings = replace(settings, redis=replace(settings.redis, data_dir=scratch.name))
-    task = asyncio.create_task(daemon.run(settings, feeds=[FeedSpec(base + "/feed.xml", "demo")],
-                                          stop=stop, on_redis=_on_redis(stop)))
+    task = asyncio.create_task(
+        daemon.run(
+            settings,
+            feeds=[FeedSpec(base + "/feed.xml", "demo")],
+            stop=stop,
+            on_redis=_on_redis(stop),
+        )
+    )
     try:
         await task
     finally:
@@ -136,9 +152,13 @@ async def run_demo(settings: Settings, stop: asyncio.Event | None = None) -> Non
 
 def _on_redis(stop: asyncio.Event):  # type: ignore[no-untyped-def]
     def started(url: str) -> None:
-        print(f"events will be printed here; elsewhere: redis-cli -u {url} subscribe "
-              f"{keys.EVENTS_CHANNEL}", flush=True)
+        print(
+            f"events will be printed here; elsewhere: redis-cli -u {url} subscribe "
+            f"{keys.EVENTS_CHANNEL}",
+            flush=True,
+        )
         asyncio.get_running_loop().create_task(_print_events(url, stop))
+
     return started
 
 

@@ -13,8 +13,9 @@ from workers.errors import CleanError, IngestError
 from workers.extract import extract_events
 from workers.records import Document
 
-_HTML = re.compile(r"^\s*(<!doctype html|<html|<\?xml|<head|<body|<div|<article|<p[ >])",
-                   re.IGNORECASE)
+_HTML = re.compile(
+    r"^\s*(<!doctype html|<html|<\?xml|<head|<body|<div|<article|<p[ >])", re.IGNORECASE
+)
 
 
 def document_from_text(raw: str, source: str) -> Document:
@@ -22,8 +23,14 @@ def document_from_text(raw: str, source: str) -> Document:
     doc_id = hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()[:16]
     if _HTML.match(raw):
         page = clean_html(raw, source)
-        return Document(text=page.text, doc_id=doc_id, title=page.title, published=page.date,
-                        url=page.canonical_url, language=page.language)
+        return Document(
+            text=page.text,
+            doc_id=doc_id,
+            title=page.title,
+            published=page.date,
+            url=page.canonical_url,
+            language=page.language,
+        )
     return Document(text=raw, doc_id=doc_id)
 
 
@@ -42,9 +49,13 @@ def extract_jsonl(lines: Iterable[str], source: str) -> Iterator[str]:
             continue
         try:
             row = json.loads(line)
-            doc = Document(text=str(row["text"]), doc_id=str(row["id"]),
-                           title=row.get("title"), published=row.get("published"),
-                           url=row.get("url"))
+            doc = Document(
+                text=str(row["text"]),
+                doc_id=str(row["id"]),
+                title=row.get("title"),
+                published=row.get("published"),
+                url=row.get("url"),
+            )
         except (ValueError, KeyError, TypeError) as e:
             raise IngestError(f"{source}:{number}", f"bad JSON line: {e}") from e
         events = [e.to_dict() for e in extract_events(doc)]

@@ -75,8 +75,11 @@ async def import_opml(request: web.Request) -> web.Response:
         root = ElementTree.fromstring(await request.read())
     except ElementTree.ParseError as e:
         raise _error(400, f"not OPML: {e}") from e
-    feeds = [FeedSpec(n.get("xmlUrl", "").strip(), n.get("title") or n.get("text") or "")
-             for n in root.iter("outline") if n.get("xmlUrl", "").strip()]
+    feeds = [
+        FeedSpec(n.get("xmlUrl", "").strip(), n.get("title") or n.get("text") or "")
+        for n in root.iter("outline")
+        if n.get("xmlUrl", "").strip()
+    ]
     added = await _registry(request).add_many(feeds)
     return web.json_response({"listed": len(feeds), "added": added})
 

@@ -49,8 +49,13 @@ def run(args: argparse.Namespace, base: str, limits: FetchLimits, out: TextIO) -
         out.write(_call(base, "GET", "/feeds?format=opml", raw=True))
     elif cmd == "add":
         url = asyncio.run(discover(args.feed_url, limits))
-        res = _call(base, "POST", "/feeds", json.dumps({"url": url, "title": args.title}).encode(),
-                    "application/json")
+        res = _call(
+            base,
+            "POST",
+            "/feeds",
+            json.dumps({"url": url, "title": args.title}).encode(),
+            "application/json",
+        )
         out.write(f"{'added' if res['added'] else 'already listed (resumed)'} {url}\n")
     elif cmd == "remove":
         target = urllib.parse.quote(_id_of(base, args.feed_url), safe="")
@@ -80,18 +85,40 @@ async def discover(url: str, limits: FetchLimits) -> str:
     return found[0]
 
 
-COLUMNS = (("status", 8), ("mode", 4), ("last_poll", 20), ("last_new", 20), ("entries_seen", 7),
-           ("errors", 6), ("next_due", 20), ("lag_s", 8), ("missed_windows", 6), ("url", 0))
+COLUMNS = (
+    ("status", 8),
+    ("mode", 4),
+    ("last_poll", 20),
+    ("last_new", 20),
+    ("entries_seen", 7),
+    ("errors", 6),
+    ("next_due", 20),
+    ("lag_s", 8),
+    ("missed_windows", 6),
+    ("url", 0),
+)
 
 
 def table(feeds: list[dict[str, Any]]) -> str:
     """One line per feed: status, mode, last poll, last new entry, counts, next due, URL."""
-    head = ["status", "mode", "last poll", "last new entry", "entries", "errors", "next due",
-            "lag s", "missed", "url"]
+    head = [
+        "status",
+        "mode",
+        "last poll",
+        "last new entry",
+        "entries",
+        "errors",
+        "next due",
+        "lag s",
+        "missed",
+        "url",
+    ]
     rows = [head] + [[_cell(f.get(k)) for k, _ in COLUMNS] for f in feeds]
     widths = [w and max(w, *(len(r[i]) for r in rows)) for i, (_, w) in enumerate(COLUMNS)]
-    return "".join("  ".join(c.ljust(w) if w else c for c, w in zip(r, widths, strict=True))
-                   .rstrip() + "\n" for r in rows)
+    return "".join(
+        "  ".join(c.ljust(w) if w else c for c, w in zip(r, widths, strict=True)).rstrip() + "\n"
+        for r in rows
+    )
 
 
 def _cell(value: Any) -> str:
@@ -106,10 +133,17 @@ def _id_of(base: str, url_or_id: str) -> str:
     return url_or_id if "://" not in url_or_id else feed_id(url_or_id)
 
 
-def _call(base: str, method: str, path: str, body: bytes | None = None,
-          content_type: str = "application/json", raw: bool = False) -> Any:
-    req = urllib.request.Request(base.rstrip("/") + path, data=body, method=method,
-                                 headers={"Content-Type": content_type})
+def _call(
+    base: str,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str = "application/json",
+    raw: bool = False,
+) -> Any:
+    req = urllib.request.Request(
+        base.rstrip("/") + path, data=body, method=method, headers={"Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read().decode("utf-8")

@@ -45,7 +45,7 @@ def make_app(state: AppState) -> web.Application:
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/events", events)
     app.router.add_get("/events/{id}", event_by_id)
-    feedsapi.add_routes(app, state.redis)      # /feeds and the WebSub callback (issue 5)
+    feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback (issue 5)
     app.router.add_post("/events/{id}/split", split_event)
     return app
 
@@ -113,14 +113,17 @@ class _Snapshot(Collector):
     def collect(self) -> Any:
         yield from self._counters()
         yield from self._histograms()
-        pending = GaugeMetricFamily("newsingest_queue_pending",
-                                    "Entries delivered to a worker and not yet acknowledged.",
-                                    labels=["stream"])
+        pending = GaugeMetricFamily(
+            "newsingest_queue_pending",
+            "Entries delivered to a worker and not yet acknowledged.",
+            labels=["stream"],
+        )
         pending.add_metric([keys.ITEMS_STREAM], self.queue["pending"])
         pending.add_metric([keys.DEAD_STREAM], self.queue["dead_letters"])
         yield pending
-        lag = GaugeMetricFamily("newsingest_queue_lag", "Entries not yet delivered to any worker.",
-                                labels=["stream"])
+        lag = GaugeMetricFamily(
+            "newsingest_queue_lag", "Entries not yet delivered to any worker.", labels=["stream"]
+        )
         lag.add_metric([keys.ITEMS_STREAM], self.queue["lag"])
         yield lag
 
@@ -149,10 +152,13 @@ class _Snapshot(Collector):
 async def metrics_endpoint(request: web.Request) -> web.Response:
     state = request.app[STATE]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Snapshot(await state.redis.hgetall(keys.METRICS),
-                                await queue_stats(state.redis)))
-    return web.Response(body=generate_latest(registry),
-                        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    registry.register(
+        _Snapshot(await state.redis.hgetall(keys.METRICS), await queue_stats(state.redis))
+    )
+    return web.Response(
+        body=generate_latest(registry),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
 
 
 def _time_param(request: web.Request, name: str) -> datetime | None:
@@ -165,24 +171,31 @@ def _time_param(request: web.Request, name: str) -> datetime | None:
         pass
     parsed = parse_iso(raw)
     if parsed is None:
-        raise web.HTTPBadRequest(text=json.dumps({"error": f"{name}: not an ISO time or epoch"}),
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"{name}: not an ISO time or epoch"}),
+            content_type="application/json",
+        )
     return parsed
 
 
 def _limit_param(request: web.Request) -> int:
     raw = request.query.get("limit", "100")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise web.HTTPBadRequest(text=json.dumps({"error": f"limit: 1..{MAX_LIMIT}"}),
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"limit: 1..{MAX_LIMIT}"}), content_type="application/json"
+        )
     return int(raw)
 
 
 async def events(request: web.Request) -> web.Response:
     """Recent events from the rolling store, newest first."""
-    q = EventQuery(since=_time_param(request, "since"), until=_time_param(request, "until"),
-                   event_type=request.query.get("type") or None,
-                   country=request.query.get("country") or None, limit=_limit_param(request))
+    q = EventQuery(
+        since=_time_param(request, "since"),
+        until=_time_param(request, "until"),
+        event_type=request.query.get("type") or None,
+        country=request.query.get("country") or None,
+        limit=_limit_param(request),
+    )
     found = await request.app[STATE].store.query(q)
     return web.json_response({"count": len(found), "events": found})
 
@@ -190,8 +203,9 @@ async def events(request: web.Request) -> web.Response:
 async def event_by_id(request: web.Request) -> web.Response:
     event = await request.app[STATE].store.get(request.match_info["id"])
     if event is None:
-        raise web.HTTPNotFound(text=json.dumps({"error": "no such event"}),
-                               content_type="application/json")
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": "no such event"}), content_type="application/json"
+        )
     return web.json_response(event)
 
 
@@ -204,15 +218,20 @@ async def split_event(request: web.Request) -> web.Response:
         except (ValueError, AttributeError):
             url = None
     if not url:
-        raise web.HTTPBadRequest(text=json.dumps({"error": "url: the source to split off"}),
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "url: the source to split off"}),
+            content_type="application/json",
+        )
     try:
         kept, split_off = await request.app[STATE].store.split(
-            request.match_info["id"], url, datetime.now(UTC))
+            request.match_info["id"], url, datetime.now(UTC)
+        )
     except KeyError:
-        raise web.HTTPNotFound(text=json.dumps({"error": "no such event"}),
-                               content_type="application/json") from None
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": "no such event"}), content_type="application/json"
+        ) from None
     except ValueError as e:
-        raise web.HTTPConflict(text=json.dumps({"error": str(e)}),
-                               content_type="application/json") from None
+        raise web.HTTPConflict(
+            text=json.dumps({"error": str(e)}), content_type="application/json"
+        ) from None
     return web.json_response({"event": kept, "split": split_off})

@@ -10,8 +10,10 @@ import time
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        line = (f"ts={ts}.{int(record.msecs):03d}Z level={record.levelname.lower()} "
-                f"proc={record.processName} logger={record.name} {record.getMessage()}")
+        line = (
+            f"ts={ts}.{int(record.msecs):03d}Z level={record.levelname.lower()} "
+            f"proc={record.processName} logger={record.name} {record.getMessage()}"
+        )
         if record.exc_info and record.levelno >= logging.ERROR:
             line += " exc=" + repr(self.formatException(record.exc_info))
         return line

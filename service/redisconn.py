@@ -23,8 +23,11 @@ def connect(url: str) -> aioredis.Redis:
     # protocol=2 pins the reply shapes: the embedded fallback is Redis 6.2, and stream
     # parsing lives in workers/queue.py against exactly one shape.
     return aioredis.Redis.from_url(
-        url, decode_responses=True, protocol=2,
-        socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=5.0,
+        url,
+        decode_responses=True,
+        protocol=2,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=5.0,
         health_check_interval=30,
     )
 
@@ -67,16 +70,33 @@ class EmbeddedRedis:
         os.makedirs(self.data_dir, exist_ok=True)
         self.port = self.port or free_port()
         args = [
-            find_redis_server(), "--bind", "127.0.0.1", "--port", str(self.port),
-            "--dir", os.path.abspath(self.data_dir), "--save", "",
-            "--appendonly", "yes" if self.appendonly else "no",
-            "--protected-mode", "yes", "--daemonize", "no",
-            "--logfile", os.path.abspath(os.path.join(self.data_dir, "redis.log")),
+            find_redis_server(),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            os.path.abspath(self.data_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
+            "--logfile",
+            os.path.abspath(os.path.join(self.data_dir, "redis.log")),
         ]
         # A session of its own: a Ctrl-C in the terminal reaches the daemon, which drains its
         # workers first and only then stops this server, instead of killing it mid-write.
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, start_new_session=True)
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         self._wait_ready(timeout_s)
         return self.url
 

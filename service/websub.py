@@ -30,14 +30,18 @@ from workers.scripts import lua
 
 log = logging.getLogger(__name__)
 
-RESUBSCRIBE_AFTER_S = 300.0      # a pending or failed request is not repeated sooner
-_DIGESTS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
-            "sha512": hashlib.sha512}
+RESUBSCRIBE_AFTER_S = 300.0  # a pending or failed request is not repeated sooner
+_DIGESTS = {
+    "sha1": hashlib.sha1,
+    "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class WebSubConfig:
-    callback_url: str = ""           # public base URL of this daemon; empty: no subscriptions
+    callback_url: str = ""  # public base URL of this daemon; empty: no subscriptions
     lease_s: float = 86400.0
     renew_before_s: float = 3600.0
     timeout_s: float = 10.0
@@ -67,16 +71,32 @@ class Subscriber:
     async def subscribe(self, fid: str, feed_url: str, hub: str, topic: str) -> bool:
         """Send hub.mode=subscribe with a fresh secret; True when the hub accepted (2xx)."""
         secret = secrets.token_hex(32)
-        await self.redis.hset(keys.websub(fid), mapping={
-            "feed": feed_url, "hub": hub, "topic": topic, "secret": secret, "state": "pending",
-            "requested": repr(time.time())})
+        await self.redis.hset(
+            keys.websub(fid),
+            mapping={
+                "feed": feed_url,
+                "hub": hub,
+                "topic": topic,
+                "secret": secret,
+                "state": "pending",
+                "requested": repr(time.time()),
+            },
+        )
         await self.redis.hset(keys.feed_state_by_id(fid), "hub", hub)
-        form = {"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": self.callback(fid),
-                "hub.secret": secret, "hub.lease_seconds": str(int(self.cfg.lease_s))}
+        form = {
+            "hub.mode": "subscribe",
+            "hub.topic": topic,
+            "hub.callback": self.callback(fid),
+            "hub.secret": secret,
+            "hub.lease_seconds": str(int(self.cfg.lease_s)),
+        }
         try:
-            async with self.session.post(hub, data=form, allow_redirects=False,
-                                         timeout=aiohttp.ClientTimeout(total=self.cfg.timeout_s)
-                                         ) as resp:
+            async with self.session.post(
+                hub,
+                data=form,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=self.cfg.timeout_s),
+            ) as resp:
                 ok = 200 <= resp.status < 300
                 detail = f"HTTP {resp.status}"
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
@@ -121,8 +141,14 @@ async def verify(request: web.Request) -> web.Response:
     lease_s = float(q.get("hub.lease_seconds") or 0) or 86400.0
     until = time.time() + lease_s
     await redis.hset(keys.websub(fid), mapping={"state": "active", "lease_until": repr(until)})
-    await redis.hset(keys.feed_state_by_id(fid), mapping={
-        "mode": "push", "websub_verified": repr(time.time()), "websub_lease_until": repr(until)})
+    await redis.hset(
+        keys.feed_state_by_id(fid),
+        mapping={
+            "mode": "push",
+            "websub_verified": repr(time.time()),
+            "websub_lease_until": repr(until),
+        },
+    )
     log.info("feed=%s websub=active lease_s=%.0f", sub.get("feed"), lease_s)
     return web.Response(text=q.get("hub.challenge", ""))
 
@@ -139,8 +165,7 @@ async def deliver(request: web.Request) -> web.Response:
         log.warning("feed=%s websub=bad_signature dropped_bytes=%d", sub.get("feed"), len(body))
         return web.Response(status=202, text="ignored")
     try:
-        parsed = parse_feed(body, sub["feed"], {"Content-Type": request.content_type},
-                            MAX_ENTRIES)
+        parsed = parse_feed(body, sub["feed"], {"Content-Type": request.content_type}, MAX_ENTRIES)
     except FeedError as e:
         log.warning("feed=%s websub=unparseable error=%r", sub.get("feed"), e.detail)
         return web.Response(status=202, text="unparseable")
@@ -152,8 +177,9 @@ async def deliver(request: web.Request) -> web.Response:
     await redis.hset(keys.feed_state_by_id(fid), mapping=fields)
     if added:
         await redis.hincrby(keys.feed_state_by_id(fid), "entries_seen", len(added))
-    log.info("feed=%s websub=delivered entries=%d new=%d", sub["feed"], len(parsed.items),
-             len(added))
+    log.info(
+        "feed=%s websub=delivered entries=%d new=%d", sub["feed"], len(parsed.items), len(added)
+    )
     return web.Response(status=202, text="accepted")
 
 

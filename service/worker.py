@@ -35,8 +35,9 @@ def process_main(settings: Settings, redis_url: str, name: str) -> None:
         asyncio.run(run_worker(settings, redis_url, name))
 
 
-async def run_worker(settings: Settings, redis_url: str, name: str,
-                     stop: asyncio.Event | None = None) -> None:
+async def run_worker(
+    settings: Settings, redis_url: str, name: str, stop: asyncio.Event | None = None
+) -> None:
     """Consume items until SIGTERM/SIGINT (or `stop`), then finish in-flight ones and exit."""
     stop = stop or stop_on_signals((signal.SIGTERM,))
     redis = connect(redis_url)
@@ -45,11 +46,19 @@ async def run_worker(settings: Settings, redis_url: str, name: str,
     consumer_name = f"{socket.gethostname()}-{name}-{os.getpid()}"
     try:
         await cpu.warm()
-        pipeline = Pipeline(redis, session, fetch_limits(settings),
-                            RollingStore(redis, settings.store.window_s), cpu)
+        pipeline = Pipeline(
+            redis,
+            session,
+            fetch_limits(settings),
+            RollingStore(redis, settings.store.window_s),
+            cpu,
+        )
         consumer = Consumer(redis, consumer_name, pipeline.handle, queue_settings(settings))
-        beating = asyncio.create_task(beat(redis, "worker", consumer_name, stop,
-                                           lambda: {"in_flight": len(consumer.in_flight)}))
+        beating = asyncio.create_task(
+            beat(
+                redis, "worker", consumer_name, stop, lambda: {"in_flight": len(consumer.in_flight)}
+            )
+        )
         log.info("worker=%s started", consumer_name)
         await consumer.run(stop)
         await beating
@@ -69,8 +78,13 @@ def stop_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) 
     return stop
 
 
-async def beat(redis: Any, kind: str, name: str, stop: asyncio.Event,
-               payload: Callable[[], dict[str, Any]] = dict) -> None:
+async def beat(
+    redis: Any,
+    kind: str,
+    name: str,
+    stop: asyncio.Event,
+    payload: Callable[[], dict[str, Any]] = dict,
+) -> None:
     """Report `name` alive every BEAT_EVERY_S until stop; /healthz counts live beats."""
     while not stop.is_set():
         try:

@@ -45,8 +45,14 @@ class LocalSite:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def set(self, path: str, body: bytes | str, status: int = 200,
-            content_type: str = "text/html", **headers: str) -> str:
+    def set(
+        self,
+        path: str,
+        body: bytes | str,
+        status: int = 200,
+        content_type: str = "text/html",
+        **headers: str,
+    ) -> str:
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = Route(data, status, content_type, dict(headers))
         return self.url(path)
@@ -61,13 +67,18 @@ class LocalSite:
         etag = route.headers.get("ETag")
         if etag and request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=route.body, status=route.status, headers=route.headers,
-                            content_type=route.content_type)
+        return web.Response(
+            body=route.body,
+            status=route.status,
+            headers=route.headers,
+            content_type=route.content_type,
+        )
 
 
 @contextlib.asynccontextmanager
-async def running_daemon(settings: Settings, feeds: list[FeedSpec],
-                         roles: tuple[str, ...] = daemon.ROLES) -> AsyncIterator[None]:
+async def running_daemon(
+    settings: Settings, feeds: list[FeedSpec], roles: tuple[str, ...] = daemon.ROLES
+) -> AsyncIterator[None]:
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(daemon.run(settings, roles, feeds=feeds, stop=stop, ready=ready))
     await asyncio.wait_for(ready.wait(), 30)
@@ -102,8 +113,9 @@ async def subscribed(redis_url: str) -> AsyncIterator[list[dict[str, Any]]]:
         await client.aclose()
 
 
-async def wait_until(check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0,
-                     what: str = "condition") -> None:
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0, what: str = "condition"
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if await check():
@@ -125,10 +137,12 @@ async def get_text(url: str) -> tuple[int, str]:
 def news_page(title: str, paragraphs: list[str]) -> str:
     """A plain article page that trafilatura reads like a news site's."""
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
-            f"{html.escape(title)}</title></head><body><nav><a href=\"/\">Home</a></nav>"
-            f"<article><h1>{html.escape(title)}</h1>\n{body}\n</article>"
-            f"<footer>Copyright test site</footer></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>'
+        f'{html.escape(title)}</title></head><body><nav><a href="/">Home</a></nav>'
+        f"<article><h1>{html.escape(title)}</h1>\n{body}\n</article>"
+        f"<footer>Copyright test site</footer></body></html>"
+    )
 
 
 async def metric(redis: Any, field: str) -> int:
@@ -137,24 +151,31 @@ async def metric(redis: Any, field: str) -> int:
 
 def rss(items: list[tuple[str, str]], title: str = "test feed") -> str:
     """RSS 2.0 with (title, link) items; the link doubles as the guid."""
-    body = "".join(f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
-                   f"<pubDate>Sat, 10 Oct 2015 12:00:00 GMT</pubDate></item>" for t, link in items)
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{title}</title><link>http://example.org/</link><description>d</description>"
-            f"{body}</channel></rss>")
+    body = "".join(
+        f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>Sat, 10 Oct 2015 12:00:00 GMT</pubDate></item>"
+        for t, link in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://example.org/</link><description>d</description>"
+        f"{body}</channel></rss>"
+    )
 
 
 def daemon_settings(redis_url: str, **overrides: object) -> Settings:
     """Settings for a daemon under test: our Redis, loopback opened, short timings."""
     s = load(None, {})
-    s = replace(s,
-                redis=replace(s.redis, url=redis_url),
-                http=replace(s.http, port=0),
-                fetch=replace(s.fetch, allow_networks=("127.0.0.1/32",), timeout_s=5.0),
-                feeds=replace(s.feeds, interval_s=0.5, backoff_max_s=2.0, min_interval_s=0.1,
-                              max_interval_s=1.0),
-                # Politeness has its own tests; here it would only serialise the local site.
-                politeness=replace(s.politeness, host_concurrency=0, host_rate_per_s=0.0),
-                workers=replace(s.workers, count=2, claim_idle_s=2.0, block_ms=200,
-                                max_deliveries=3))
+    s = replace(
+        s,
+        redis=replace(s.redis, url=redis_url),
+        http=replace(s.http, port=0),
+        fetch=replace(s.fetch, allow_networks=("127.0.0.1/32",), timeout_s=5.0),
+        feeds=replace(
+            s.feeds, interval_s=0.5, backoff_max_s=2.0, min_interval_s=0.1, max_interval_s=1.0
+        ),
+        # Politeness has its own tests; here it would only serialise the local site.
+        politeness=replace(s.politeness, host_concurrency=0, host_rate_per_s=0.0),
+        workers=replace(s.workers, count=2, claim_idle_s=2.0, block_ms=200, max_deliveries=3),
+    )
     return s

@@ -20,10 +20,18 @@ NEWSINGEST = [sys.executable, "-m", "service"]
 ROOT = Path(__file__).parent.parent
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None,
-            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*NEWSINGEST, *args], capture_output=True, text=True, input=stdin,
-                          env={**os.environ, **(env or {})}, cwd=ROOT, timeout=60)
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*NEWSINGEST, *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def test_invalid_env_value_stops_startup_naming_the_key() -> None:
@@ -54,16 +62,29 @@ def test_extract_file_prints_events() -> None:
     done = run_cli("extract", str(SEEDS / "syria_idlib_clashes.txt"))
     assert done.returncode == 0, done.stderr
     events = json.loads(done.stdout)
-    public = {"id", "event_type", "sub_event_type", "date", "location", "actors", "fatalities",
-              "injured", "summary", "confidence", "sources"}
+    public = {
+        "id",
+        "event_type",
+        "sub_event_type",
+        "date",
+        "location",
+        "actors",
+        "fatalities",
+        "injured",
+        "summary",
+        "confidence",
+        "sources",
+    }
     assert events and public <= set(events[0])
     assert 80 in {e["fatalities"] for e in events}
 
 
 def test_extract_jsonl_keeps_order() -> None:
     """--jsonl answers one line per input line, in order, with the input's id."""
-    rows = [{"id": "b", "text": "Police arrested 12 protesters in Lagos on Monday."},
-            {"id": "a", "text": "The weather was mild."}]
+    rows = [
+        {"id": "b", "text": "Police arrested 12 protesters in Lagos on Monday."},
+        {"id": "a", "text": "The weather was mild."},
+    ]
     done = run_cli("extract", "--jsonl", "-", stdin="\n".join(json.dumps(r) for r in rows))
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
@@ -84,19 +105,31 @@ def test_check_fails_when_nothing_listens() -> None:
 
 
 @pytest.mark.slow
-async def test_sigterm_drains_and_exits_zero(redis_url: str, redis: object, site: LocalSite,
-                                              tmp_path: Path) -> None:
+async def test_sigterm_drains_and_exits_zero(
+    redis_url: str, redis: object, site: LocalSite, tmp_path: Path
+) -> None:
     """SIGTERM: the daemon (all roles) exits 0 within 10 s, and was healthy before."""
     site.set("/a.html", news_page("A", ["Protesters marched in Accra, Ghana, on Friday. " * 5]))
     feed = site.set("/feed.xml", rss([("A", site.url("/a.html"))]))
     opml = tmp_path / "feeds.opml"
     opml.write_text(f'<opml version="2.0"><body><outline xmlUrl="{feed}"/></body></opml>')
     port = free_port()
-    env = {**os.environ, "NEWSINGEST_REDIS_URL": redis_url, "NEWSINGEST_HTTP_PORT": str(port),
-           "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32", "NEWSINGEST_WORKERS_COUNT": "2"}
-    proc = await asyncio.create_subprocess_exec(*NEWSINGEST, "run", "--feeds", str(opml),
-                                                cwd=ROOT, env=env,
-                                                stderr=asyncio.subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "NEWSINGEST_REDIS_URL": redis_url,
+        "NEWSINGEST_HTTP_PORT": str(port),
+        "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+        "NEWSINGEST_WORKERS_COUNT": "2",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        *NEWSINGEST,
+        "run",
+        "--feeds",
+        str(opml),
+        cwd=ROOT,
+        env=env,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
         await _until_healthy(port)
         started = time.monotonic()
@@ -114,8 +147,13 @@ async def _until_healthy(port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         check = await asyncio.create_subprocess_exec(
-            *NEWSINGEST, "check", "--url", f"http://127.0.0.1:{port}", cwd=ROOT,
-            stderr=asyncio.subprocess.DEVNULL)
+            *NEWSINGEST,
+            "check",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            cwd=ROOT,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         if await check.wait() == 0:
             return
         await asyncio.sleep(0.5)

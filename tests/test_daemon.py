@@ -43,9 +43,11 @@ def settings_for(redis_url: str, **workers: object):  # type: ignore[no-untyped-
 def seed_site(site: LocalSite) -> str:
     site.set("/seed.html", seed_page((SEEDS / "syria_idlib_clashes.txt").read_text()))
     site.set("/jpost.html", (DATA / "pages" / JPOST).read_bytes())
-    return site.set("/feed.xml", rss([("Seed", site.url("/seed.html")),
-                                      ("Berlin", site.url("/jpost.html"))]),
-                    content_type="application/rss+xml")
+    return site.set(
+        "/feed.xml",
+        rss([("Seed", site.url("/seed.html")), ("Berlin", site.url("/jpost.html"))]),
+        content_type="application/rss+xml",
+    )
 
 
 def _mentions(event: dict, name: str) -> bool:
@@ -54,8 +56,9 @@ def _mentions(event: dict, name: str) -> bool:
     return name in text
 
 
-async def test_seed_article_events_reach_subscribers(redis_url: str, redis: object,
-                                                     site: LocalSite) -> None:
+async def test_seed_article_events_reach_subscribers(
+    redis_url: str, redis: object, site: LocalSite
+) -> None:
     """The seed article yields the Idlib (>=100 killed) and Latakia (80) clashes, not the war total."""
     settings = settings_for(redis_url)
     feed = seed_site(site)
@@ -73,9 +76,11 @@ async def test_seed_article_events_reach_subscribers(redis_url: str, redis: obje
     assert idlib and idlib[0]["sub_event_type"] == "Armed clash"
     assert latakia and latakia[0]["location"]["country"] == "SY"
     assert all(e["fatalities"] != 240000 for e in events)
-    assert status == 200 and {e["id"] for e in idlib + latakia} <= {e["id"] for e in listed["events"]}
+    assert status == 200 and {e["id"] for e in idlib + latakia} <= {
+        e["id"] for e in listed["events"]
+    }
     assert 'newsingest_articles_total{verdict="new"} 2.0' in prom
-    assert "newsingest_events_published_total{kind=\"created\"}" in prom
+    assert 'newsingest_events_published_total{kind="created"}' in prom
     assert 'newsingest_queue_pending{stream="newsingest:items"} 0.0' in prom
 
 
@@ -83,15 +88,24 @@ async def _done(redis: object, n: int) -> bool:
     return await redis.zcard(keys.DONE_ITEMS) >= n  # type: ignore[attr-defined,no-any-return]
 
 
-async def test_repoll_processes_only_new_entries(redis_url: str, redis: object,
-                                                 site: LocalSite) -> None:
+async def test_repoll_processes_only_new_entries(
+    redis_url: str, redis: object, site: LocalSite
+) -> None:
     """Re-polling fetches no page twice; an entry added later is the only new work."""
     settings = settings_for(redis_url)
     pages = [f"/p{i}.html" for i in range(3)]
     for i, path in enumerate(pages):
-        site.set(path, news_page(f"Report {i}", [
-            f"Gunmen killed {i + 4} people in an attack on a market in Kano, Nigeria, on Monday, "
-            "police said.", f"Paragraph about the aftermath number {i}. " * 8]))
+        site.set(
+            path,
+            news_page(
+                f"Report {i}",
+                [
+                    f"Gunmen killed {i + 4} people in an attack on a market in Kano, Nigeria, on Monday, "
+                    "police said.",
+                    f"Paragraph about the aftermath number {i}. " * 8,
+                ],
+            ),
+        )
     site.set("/feed.xml", rss([(p, site.url(p)) for p in pages[:2]]), ETag='"v1"')
     async with running_daemon(settings, [FeedSpec(site.url("/feed.xml"))]):
         await wait_until(lambda: _done(redis, 2), what="first two entries")
@@ -110,19 +124,30 @@ async def _feed_polls(site: LocalSite, n: int) -> bool:
 
 
 async def test_killed_worker_loses_nothing_and_publishes_nothing_twice(
-        redis_url: str, redis: object, site: LocalSite) -> None:
+    redis_url: str, redis: object, site: LocalSite
+) -> None:
     """kill -9 of a worker holding entries: they are reclaimed, each article stored once."""
     settings = settings_for(redis_url, claim_idle_s=2.0, concurrency=4)
     paths = [f"/slow{i}.html" for i in range(8)]
     for i, path in enumerate(paths):
-        site.set(path, news_page(f"Clash {i}", [
-            f"Soldiers and rebels fought near Goma, Democratic Republic of Congo, on Tuesday; "
-            f"{i + 2} fighters were killed, the army said.", f"Background paragraph {i}. " * 10]))
+        site.set(
+            path,
+            news_page(
+                f"Clash {i}",
+                [
+                    f"Soldiers and rebels fought near Goma, Democratic Republic of Congo, on Tuesday; "
+                    f"{i + 2} fighters were killed, the army said.",
+                    f"Background paragraph {i}. " * 10,
+                ],
+            ),
+        )
         # Longer than a heartbeat period (2 s), so some beat reports the entries in flight.
         site.routes[path].delay_s = 3.0
     site.set("/feed.xml", rss([(p, site.url(p)) for p in paths]))
-    async with subscribed(redis_url) as got, \
-            running_daemon(settings, [FeedSpec(site.url("/feed.xml"))]):
+    async with (
+        subscribed(redis_url) as got,
+        running_daemon(settings, [FeedSpec(site.url("/feed.xml"))]),
+    ):
         victim = await _busy_worker_pid(redis)
         os.kill(victim, signal.SIGKILL)
         await wait_until(lambda: _done(redis, len(paths)), timeout_s=90, what="all entries")
@@ -153,16 +178,20 @@ async def _busy_worker_pid(redis: object) -> int:
     return found[0]
 
 
-async def test_broken_feeds_cost_nothing_else(redis_url: str, redis: object,
-                                              site: LocalSite) -> None:
+async def test_broken_feeds_cost_nothing_else(
+    redis_url: str, redis: object, site: LocalSite
+) -> None:
     """Every ill-formed feed is polled and counted; the daemon stays healthy; good feeds deliver."""
     settings = settings_for(redis_url)
     good = seed_site(site)
     broken = sorted((DATA / "illformed").iterdir())
     feeds = [FeedSpec(good)]
     for path in broken:
-        feeds.append(FeedSpec(site.set("/bad/" + path.name, path.read_bytes(),
-                                       content_type="application/xml")))
+        feeds.append(
+            FeedSpec(
+                site.set("/bad/" + path.name, path.read_bytes(), content_type="application/xml")
+            )
+        )
     feeds.append(FeedSpec(site.set("/status/500", "oops", status=500)))
     feeds.append(FeedSpec(site.set("/status/404", "gone", status=404)))
     feeds.append(FeedSpec("http://127.0.0.1:1/unreachable.xml"))

@@ -9,7 +9,39 @@ import pytest
 from workers import dedup
 from workers.dedup import Candidate, Fingerprint, fingerprint
 
-_WORDS = ["army", "rebels", "town", "province", "minister", "police", "killed", "wounded", "village", "attack", "troops", "officials", "said", "statement", "border", "fighting", "civilians", "hospital", "market", "convoy", "city", "government", "forces", "spokesman", "monday", "tuesday", "reported", "drone", "strike", "local", "residents"]
+_WORDS = [
+    "army",
+    "rebels",
+    "town",
+    "province",
+    "minister",
+    "police",
+    "killed",
+    "wounded",
+    "village",
+    "attack",
+    "troops",
+    "officials",
+    "said",
+    "statement",
+    "border",
+    "fighting",
+    "civilians",
+    "hospital",
+    "market",
+    "convoy",
+    "city",
+    "government",
+    "forces",
+    "spokesman",
+    "monday",
+    "tuesday",
+    "reported",
+    "drone",
+    "strike",
+    "local",
+    "residents",
+]
 
 
 def _prose(seed: int, sentences: int = 24) -> str:
@@ -46,6 +78,7 @@ def _candidate(text: str, url: str = "https://example.com/a") -> Candidate:
 
 # --- canonical URLs -------------------------------------------------------------------------
 
+
 def test_tracking_parameters_are_stripped_and_query_sorted() -> None:
     """utm_*, fbclid, gclid and mc_cid go; the remaining parameters are sorted."""
     url = "https://example.com/news/1?utm_source=rss&b=2&fbclid=x&a=1&gclid=y&mc_cid=z"
@@ -54,8 +87,11 @@ def test_tracking_parameters_are_stripped_and_query_sorted() -> None:
 
 def test_scheme_host_port_fragment_and_slash_are_normalised() -> None:
     """Case, http/https, www., the default port, the fragment and a trailing slash do not matter."""
-    variants = ["HTTP://WWW.Example.COM:80/World/Story/#comments",
-                "https://example.com:443/World/Story", "https://www.example.com/World/Story/"]
+    variants = [
+        "HTTP://WWW.Example.COM:80/World/Story/#comments",
+        "https://example.com:443/World/Story",
+        "https://www.example.com/World/Story/",
+    ]
     assert {dedup.canonical_url(u) for u in variants} == {"https://example.com/World/Story"}
 
 
@@ -66,8 +102,10 @@ def test_meaningful_parameters_are_kept() -> None:
 
 def test_page_canonical_preferred_on_the_same_site() -> None:
     """rel=canonical on the same registered domain (any subdomain) wins, relative or absolute."""
-    assert (dedup.canonical_url("https://m.bbc.co.uk/x?ocid=1", "https://www.bbc.co.uk/news/x")
-            == "https://bbc.co.uk/news/x")
+    assert (
+        dedup.canonical_url("https://m.bbc.co.uk/x?ocid=1", "https://www.bbc.co.uk/news/x")
+        == "https://bbc.co.uk/news/x"
+    )
     assert dedup.canonical_url("https://e.com/amp/x", "/news/x") == "https://e.com/news/x"
 
 
@@ -87,16 +125,23 @@ def test_article_key_is_short_and_stable() -> None:
 
 # --- text identity --------------------------------------------------------------------------
 
+
 def test_normalise_text_drops_case_punctuation_and_spacing() -> None:
     """Casefolded words, single spaces, apostrophes of both kinds removed."""
     assert dedup.normalise_text("  It’s  “FINE” —\n\n it's 1,200. Straße! ") == (
-        "its fine its 1 200 strasse")
+        "its fine its 1 200 strasse"
+    )
 
 
-@pytest.mark.parametrize("other", [
-    STORY.upper(), STORY.replace("\n", "\n\n  "), STORY.replace(" ", "  \t"),
-    STORY.replace("'", "\u2019").replace(",", " ,"),
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        STORY.upper(),
+        STORY.replace("\n", "\n\n  "),
+        STORY.replace(" ", "  \t"),
+        STORY.replace("'", "\u2019").replace(",", " ,"),
+    ],
+)
 def test_text_hash_stable_under_layout(other: str) -> None:
     """Whitespace, case and punctuation spacing do not change the text hash."""
     assert dedup.text_hash(other) == dedup.text_hash(STORY)
@@ -108,6 +153,7 @@ def test_text_hash_changes_with_a_word() -> None:
 
 
 # --- MinHash and bands ----------------------------------------------------------------------
+
 
 def test_signature_is_deterministic_and_compact() -> None:
     """Same text, same signature of NUM_PERM 16-bit values."""
@@ -147,6 +193,7 @@ def test_fingerprint_round_trips_through_bytes() -> None:
 
 # --- the verdict ----------------------------------------------------------------------------
 
+
 def test_first_article_is_new() -> None:
     """With no candidates the verdict is new."""
     assert dedup.decide("https://e.com/a", fingerprint(STORY), []).verdict == "new"
@@ -162,14 +209,20 @@ def test_same_text_elsewhere_is_duplicate_by_hash() -> None:
     """The same text on another URL, laid out differently, is a duplicate by text hash."""
     v = dedup.decide("https://other.org/b", fingerprint(STORY.upper()), [_candidate(STORY)])
     assert (v.verdict, v.reason, v.matched) == (
-        "duplicate", "text_hash", dedup.article_key("https://example.com/a"))
+        "duplicate",
+        "text_hash",
+        dedup.article_key("https://example.com/a"),
+    )
 
 
-@pytest.mark.parametrize("copy", [
-    "Home | World | Sport\n" + STORY + "\nSign up to our newsletter.\n© 2019 Daily News",
-    "\n".join(STORY.split("\n")[:-1]),                           # trimmed closing paragraph
-    STORY.replace("\n", "\nSmoke rises over Saraqeb on Tuesday. Photo: AFP\n", 1),  # caption
-])
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "Home | World | Sport\n" + STORY + "\nSign up to our newsletter.\n© 2019 Daily News",
+        "\n".join(STORY.split("\n")[:-1]),  # trimmed closing paragraph
+        STORY.replace("\n", "\nSmoke rises over Saraqeb on Tuesday. Photo: AFP\n", 1),  # caption
+    ],
+)
 def test_template_variants_are_duplicates(copy: str) -> None:
     """Other template, trimmed boilerplate or an added caption: a near-duplicate, not an update."""
     v = dedup.decide("https://other.org/b", fingerprint(copy), [_candidate(STORY)])
@@ -179,8 +232,10 @@ def test_template_variants_are_duplicates(copy: str) -> None:
 
 def test_added_paragraph_is_an_update() -> None:
     """A new paragraph of prose in the same article makes an update."""
-    paragraph = ("Later on Tuesday the United Nations called for an immediate halt to the "
-                 "fighting and said a convoy carrying food and medicine had been turned back.")
+    paragraph = (
+        "Later on Tuesday the United Nations called for an immediate halt to the "
+        "fighting and said a convoy carrying food and medicine had been turned back."
+    )
     revised = STORY.replace("\n", "\n" + paragraph + "\n", 2)
     v = dedup.decide("https://example.com/a", fingerprint(revised), [_candidate(STORY)])
     assert (v.verdict, v.reason) == ("update", "canonical_url")
@@ -203,6 +258,9 @@ def test_related_but_different_article_stays_apart() -> None:
 
 def test_short_texts_never_match_by_resemblance() -> None:
     """Texts under MIN_SHINGLES shingles match only exactly."""
-    v = dedup.decide("https://o.org/x", fingerprint("Breaking news: army says"),
-                     [_candidate("Breaking news: army said")])
+    v = dedup.decide(
+        "https://o.org/x",
+        fingerprint("Breaking news: army says"),
+        [_candidate("Breaking news: army said")],
+    )
     assert v.verdict == "new"

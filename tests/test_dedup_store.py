@@ -21,21 +21,35 @@ PARAGRAPHS = STORY.split("\n") + [
     "The United Nations said it was gravely concerned about the safety of civilians and called on "
     "all parties to allow humanitarian access to the affected villages without delay.",
 ]
-ADDED = ("Later on Tuesday the monitoring group raised its toll, saying that four more fighters "
-         "had died of their wounds in a field hospital and that several civilians were missing.")
+ADDED = (
+    "Later on Tuesday the monitoring group raised its toll, saying that four more fighters "
+    "had died of their wounds in a field hospital and that several civilians were missing."
+)
 
 
 def item(url: str) -> Item:
-    return Item(item_id=url, url=url, feed="https://feeds.example/rss", title="t",
-                published="2015-10-10T09:00:00Z")
+    return Item(
+        item_id=url,
+        url=url,
+        feed="https://feeds.example/rss",
+        title="t",
+        published="2015-10-10T09:00:00Z",
+    )
 
 
-async def commit_page(store: RollingStore, entry: str, url: str, title: str,
-                      paragraphs: list[str], now: datetime = NOW):  # type: ignore[no-untyped-def]
+async def commit_page(
+    store: RollingStore,
+    entry: str,
+    url: str,
+    title: str,
+    paragraphs: list[str],
+    now: datetime = NOW,
+):  # type: ignore[no-untyped-def]
     """Analyse a page as a worker does (clean, fingerprint, extract) and commit it."""
     analysis = analyse_page(news_page(title, paragraphs).encode(), url, item(url))
-    return await store.commit(entry, analysis.article, list(analysis.events), now, 0,
-                              analysis.fingerprint)
+    return await store.commit(
+        entry, analysis.article, list(analysis.events), now, 0, analysis.fingerprint
+    )
 
 
 async def test_every_verdict_kind(redis: object) -> None:
@@ -44,22 +58,34 @@ async def test_every_verdict_kind(redis: object) -> None:
     url = "https://news.example/world/saraqeb-clashes"
     first = await commit_page(store, "1-0", url, "Clashes near Saraqeb", PARAGRAPHS)
     assert (first.verdict, first.reason) == ("new", "first") and first.created >= 1
-    tracked = await commit_page(store, "2-0", url + "?utm_source=rss&fbclid=x",
-                                "Clashes near Saraqeb", PARAGRAPHS)
+    tracked = await commit_page(
+        store, "2-0", url + "?utm_source=rss&fbclid=x", "Clashes near Saraqeb", PARAGRAPHS
+    )
     assert (tracked.verdict, tracked.reason) == ("duplicate", "canonical_url")
-    copied = await commit_page(store, "3-0", "https://mirror.example/saraqeb",
-                               "Clashes near Saraqeb", PARAGRAPHS)
+    copied = await commit_page(
+        store, "3-0", "https://mirror.example/saraqeb", "Clashes near Saraqeb", PARAGRAPHS
+    )
     assert (copied.verdict, copied.reason) == ("duplicate", "text_hash")
-    captioned = PARAGRAPHS[:2] + ["Smoke rises over Saraqeb on Tuesday. Photo: AFP"] + PARAGRAPHS[2:]
-    near = await commit_page(store, "4-0", "https://other.example/2015/saraqeb-fighting",
-                             "Fighting kills 14 near Saraqeb", captioned[:-1])
+    captioned = (
+        PARAGRAPHS[:2] + ["Smoke rises over Saraqeb on Tuesday. Photo: AFP"] + PARAGRAPHS[2:]
+    )
+    near = await commit_page(
+        store,
+        "4-0",
+        "https://other.example/2015/saraqeb-fighting",
+        "Fighting kills 14 near Saraqeb",
+        captioned[:-1],
+    )
     original = article_key(canonical_url(url))
     assert (near.verdict, near.reason, near.matched) == ("duplicate", "near_duplicate", original)
     assert near.similarity is not None and 0.5 <= near.similarity < 1.0
     copy = await store.article(article_key("https://other.example/2015/saraqeb-fighting"))
     assert copy is not None and copy["verdict"] == {
-        "verdict": "duplicate", "reason": "near_duplicate", "matched": original,
-        "similarity": near.similarity}
+        "verdict": "duplicate",
+        "reason": "near_duplicate",
+        "matched": original,
+        "similarity": near.similarity,
+    }
     revised = PARAGRAPHS[:3] + [ADDED] + PARAGRAPHS[3:]
     revised[0] = revised[0].replace("at least 14", "at least 18")
     update = await commit_page(store, "5-0", url, "Clashes near Saraqeb", revised)
@@ -70,8 +96,17 @@ async def test_every_verdict_kind(redis: object) -> None:
     assert len(saraqeb) == 1 and saraqeb[0]["version"] == 2
     field = metrics.field("newsingest_articles", verdict="duplicate")
     assert int(await redis.hget(keys.METRICS, field)) == 3  # type: ignore[attr-defined]
-    assert int(await redis.hget(keys.METRICS, metrics.field(  # type: ignore[attr-defined]
-        "newsingest_articles", verdict="update"))) == 1
+    assert (
+        int(
+            await redis.hget(
+                keys.METRICS,
+                metrics.field(  # type: ignore[attr-defined]
+                    "newsingest_articles", verdict="update"
+                ),
+            )
+        )
+        == 1
+    )
 
 
 async def test_near_duplicate_update_at_a_new_url(redis: object) -> None:
@@ -84,7 +119,9 @@ async def test_near_duplicate_update_at_a_new_url(redis: object) -> None:
     record = await store.article(update.matched or "")
     assert record is not None and record["verdict"]["verdict"] == "update"
     assert record["verdict"]["similarity"] and sorted(record["urls"]) == [
-        "https://news.example/a", "https://news.example/a-update"]
+        "https://news.example/a",
+        "https://news.example/a-update",
+    ]
     assert first.verdict == "new"
 
 
@@ -96,13 +133,17 @@ async def test_two_workers_racing_copies_yield_one_new(redis_url: str, redis: ob
     for i in range(12):
         url = f"https://site{i}.example/story"
         extra = [f"Reporting by correspondent number {i} of the desk. Photo credit {i}."]
-        analyses.append(analyse_page(news_page("Clashes", PARAGRAPHS + extra).encode(), url,
-                                     item(url)))
+        analyses.append(
+            analyse_page(news_page("Clashes", PARAGRAPHS + extra).encode(), url, item(url))
+        )
     assert len({a.article.text_hash for a in analyses}) == 12
     try:
-        results = await asyncio.gather(*[
-            stores[i % 2].commit(f"{i}-0", a.article, list(a.events), NOW, 0, a.fingerprint)
-            for i, a in enumerate(analyses)])
+        results = await asyncio.gather(
+            *[
+                stores[i % 2].commit(f"{i}-0", a.article, list(a.events), NOW, 0, a.fingerprint)
+                for i, a in enumerate(analyses)
+            ]
+        )
     finally:
         for c in clients:
             await c.aclose()

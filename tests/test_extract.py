@@ -59,57 +59,78 @@ def test_seed_ids_are_deterministic(seed_events):
 
 def test_number_words_and_more_than():
     """'more than twenty-five' is 25 and injured counts are read too."""
-    e = only("Gunmen killed more than twenty-five villagers and wounded eleven others "
-             "in an attack on Mafa in Borno state, Nigeria, on Sunday.")
+    e = only(
+        "Gunmen killed more than twenty-five villagers and wounded eleven others "
+        "in an attack on Mafa in Borno state, Nigeria, on Sunday."
+    )
     assert (e.fatalities, e.injured) == (25, 11)
     assert e.location.country == "NG"
 
 
 def test_range_takes_lower_bound():
     """A range of deaths takes its lower bound."""
-    assert only("Between 10 and 15 soldiers were killed when militants attacked an army "
-                "base near Kabul, Afghanistan.").fatalities == 10
+    assert (
+        only(
+            "Between 10 and 15 soldiers were killed when militants attacked an army "
+            "base near Kabul, Afghanistan."
+        ).fatalities
+        == 10
+    )
 
 
 def test_dozens_is_twelve():
     """'Dozens' is coded as 12, ACLED's conservative reading."""
-    assert only("A car bomb exploded in a crowded market in Baghdad, killing dozens of "
-                "people.").fatalities == 12
+    assert (
+        only(
+            "A car bomb exploded in a crowded market in Baghdad, killing dozens of people."
+        ).fatalities
+        == 12
+    )
 
 
 def test_no_one_killed_is_zero():
     """A negation gives zero, not one."""
-    e = only("A roadside bomb exploded near a police patrol in Mogadishu, Somalia, "
-             "but no one was killed.")
+    e = only(
+        "A roadside bomb exploded near a police patrol in Mogadishu, Somalia, "
+        "but no one was killed."
+    )
     assert e.fatalities == 0
 
 
 def test_total_over_months_is_not_the_incident():
     """A total over months is context: the incident keeps its own figure."""
-    e = only("Two soldiers were killed in a landmine blast in Kunar, Afghanistan. "
-             "More than 300 people have been killed in the province since January.")
+    e = only(
+        "Two soldiers were killed in a landmine blast in Kunar, Afghanistan. "
+        "More than 300 people have been killed in the province since January."
+    )
     assert e.fatalities == 2
 
 
 def test_distance_age_and_money_are_not_casualties():
     """Kilometres, ages and money never become casualty counts."""
-    e = only("A 45-year-old man was shot dead by gunmen in Culiacan, Mexico, 20 km from "
-             "the coast, after they stole $5,000 from his shop.")
+    e = only(
+        "A 45-year-old man was shot dead by gunmen in Culiacan, Mexico, 20 km from "
+        "the coast, after they stole $5,000 from his shop."
+    )
     assert e.fatalities == 1
 
 
 def test_two_incidents_in_one_text():
     """Two places in two sentences make two incidents."""
-    found = events("Militants attacked an army post in Maiduguri, killing four soldiers. "
-                   "Separately, a suicide bomber killed nine people in Kano.")
+    found = events(
+        "Militants attacked an army post in Maiduguri, killing four soldiers. "
+        "Separately, a suicide bomber killed nine people in Kano."
+    )
     assert sorted(e.fatalities for e in found) == [4, 9]
     assert {e.sub_event_type for e in found} >= {"Suicide bomb"}
 
 
 def test_same_incident_twice_is_one_event():
     """The same incident mentioned again later in the article becomes one event."""
-    found = events("Five people were killed in a suicide bombing in Kabul on Monday. "
-                   "Police said the bomber struck a checkpoint in Kabul.")
+    found = events(
+        "Five people were killed in a suicide bombing in Kabul on Monday. "
+        "Police said the bomber struck a checkpoint in Kabul."
+    )
     assert len(found) == 1 and found[0].fatalities == 5
 
 
@@ -121,14 +142,21 @@ def test_protest_and_arrests():
 
 def test_non_event_text_yields_nothing():
     """An article with no event of these kinds yields no event."""
-    assert events("The new smartphone ships with a faster processor and a brighter screen, "
-                  "the company said at its launch in California on Tuesday.") == []
+    assert (
+        events(
+            "The new smartphone ships with a faster processor and a brighter screen, "
+            "the company said at its launch in California on Tuesday."
+        )
+        == []
+    )
 
 
 def test_non_english_text_yields_nothing():
     """Text in another language yields no event, and its language is detected."""
-    text = ("Les rebelles ont attaqué le village et tué dix personnes, selon les autorités "
-            "locales qui ont annoncé une enquête.")
+    text = (
+        "Les rebelles ont attaqué le village et tué dix personnes, selon les autorités "
+        "locales qui ont annoncé une enquête."
+    )
     assert detect_language(text) == "fr"
     assert events(text) == []
 
@@ -146,25 +174,30 @@ def test_seed_daraa_named_as_written(seed_events):
 
 def test_historical_figure_is_not_the_incident():
     """A figure for an earlier year's disaster never replaces the lead's own figure."""
-    text = ("A magnitude 6.2 earthquake struck Sulawesi, Indonesia, on Friday, killing nine people "
-            "and injuring dozens. Rescuers searched collapsed houses in Mamuju. "
-            "A 2018 earthquake and tsunami in the same region killed more than 4,000 people.")
+    text = (
+        "A magnitude 6.2 earthquake struck Sulawesi, Indonesia, on Friday, killing nine people "
+        "and injuring dozens. Rescuers searched collapsed houses in Mamuju. "
+        "A 2018 earthquake and tsunami in the same region killed more than 4,000 people."
+    )
     found = extract_events(Document(text=text, doc_id="t", published="2021-01-15"))
     assert found and {e.fatalities for e in found} == {9}
 
 
 def test_running_total_after_the_incident_figure():
     """'kills 14 ... and raises the death toll to 225' is 14: the rest is a running total."""
-    e = only("An air strike on a market in Hajin, Deir Ezzor, kills 14 civilians and raises the "
-             "death toll of the offensive to 225.")
+    e = only(
+        "An air strike on a market in Hajin, Deir Ezzor, kills 14 civilians and raises the "
+        "death toll of the offensive to 225."
+    )
     assert e.fatalities == 14
     assert e.location.country == "SY" and e.location.admin1 == "Deir ez-Zor"
 
 
 def test_multi_day_total_is_not_an_incident_figure():
     """A toll over several days is a total, not one incident's fatalities."""
-    found = events("Over 60 junta troops killed in three days of resistance attacks in Sagaing "
-                   "Region.")
+    found = events(
+        "Over 60 junta troops killed in three days of resistance attacks in Sagaing Region."
+    )
     assert all(e.fatalities != 60 for e in found)
 
 
@@ -180,15 +213,18 @@ def test_shot_to_death_and_left_injured():
     """'shot to death' is a death; 'left 10 people injured' is injured, never killed."""
     e = only("A man is shot to death in Zamora, Michoacan")
     assert (e.fatalities, e.location.country, e.location.admin1) == (1, "MX", "Michoacán")
-    e = only("A bomb exploded at a police checkpoint in Peshawar, Pakistan, and left 10 people "
-             "injured.")
+    e = only(
+        "A bomb exploded at a police checkpoint in Peshawar, Pakistan, and left 10 people injured."
+    )
     assert (e.fatalities, e.injured) == (None, 10)
 
 
 def test_mixed_language_headlines_keep_the_english_part():
     """Headlines joined by ';' in two languages: only the English one is read."""
-    e = only("Centrafrique : 7 morts dans des violences à Bambari;Seven killed in attack on "
-             "Bambari, Central African Republic")
+    e = only(
+        "Centrafrique : 7 morts dans des violences à Bambari;Seven killed in attack on "
+        "Bambari, Central African Republic"
+    )
     assert (e.fatalities, e.location.country) == (7, "CF")
 
 

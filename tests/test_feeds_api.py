@@ -28,8 +28,11 @@ from workers.feeds import alternate_feeds
 from workers.fetch import FetchLimits, Politeness, make_session
 from workers.store import RollingStore
 
-LIMITS = FetchLimits(allow_networks=("127.0.0.1/32",), timeout_s=5.0,
-                     politeness=Politeness(host_concurrency=0, host_rate_per_s=0))
+LIMITS = FetchLimits(
+    allow_networks=("127.0.0.1/32",),
+    timeout_s=5.0,
+    politeness=Politeness(host_concurrency=0, host_rate_per_s=0),
+)
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
@@ -56,21 +59,27 @@ async def cli(base: str, *argv: str) -> str:
     return out.getvalue()
 
 
-async def test_import_list_export_add_remove(redis: Any, api: str, site: LocalSite,
-                                             tmp_path: Path) -> None:
+async def test_import_list_export_add_remove(
+    redis: Any, api: str, site: LocalSite, tmp_path: Path
+) -> None:
     """The CLI changes the Redis feed list through the API; /feeds shows the same data."""
     a, b = site.set("/a.xml", rss([])), site.set("/b.xml", rss([]))
     opml = tmp_path / "feeds.opml"
-    opml.write_text(f'<opml version="2.0"><body><outline text="A" xmlUrl="{a}"/>'
-                    f'<outline title="B" xmlUrl="{b}"/></body></opml>')
+    opml.write_text(
+        f'<opml version="2.0"><body><outline text="A" xmlUrl="{a}"/>'
+        f'<outline title="B" xmlUrl="{b}"/></body></opml>'
+    )
     assert "2 added of 2 listed" in await cli(api, "import", str(opml))
     assert "0 added of 2 listed" in await cli(api, "import", str(opml))
     listing = await cli(api, "list")
     assert a in listing and b in listing and "last new entry" in listing
     exported = await cli(api, "export")
     assert f'xmlUrl="{a}"' in exported and 'title="B"' in exported
-    site.set("/news/", '<html><head><link rel="alternate" type="application/rss+xml" '
-             'href="/c.xml"></head><body>site</body></html>')
+    site.set(
+        "/news/",
+        '<html><head><link rel="alternate" type="application/rss+xml" '
+        'href="/c.xml"></head><body>site</body></html>',
+    )
     c = site.set("/c.xml", rss([]))
     assert f"added {c}" in await cli(api, "add", site.url("/news/"))
     status, one = await get_json(f"{api}/feeds/{keys.feed_id(c)}")
@@ -82,17 +91,29 @@ async def test_import_list_export_add_remove(redis: Any, api: str, site: LocalSi
     assert (await get_json(f"{api}/feeds/{keys.feed_id(a)}"))[0] == 404
     assert await redis.zscore(keys.FEED_DUE, keys.feed_id(a)) is None
     full = json.loads(await cli(api, "list", "--json"))
-    assert {"last_poll", "last_new", "entries_seen", "errors", "next_due", "mode", "lag_s",
-            "missed_windows"} <= set(full[0])
+    assert {
+        "last_poll",
+        "last_new",
+        "entries_seen",
+        "errors",
+        "next_due",
+        "mode",
+        "lag_s",
+        "missed_windows",
+    } <= set(full[0])
 
 
 def test_alternate_link_discovery() -> None:
     """Only rel=alternate links with a feed type count, resolved against the page URL."""
-    page = (b'<link rel="alternate" type="application/atom+xml" href="atom.xml">'
-            b'<link rel="alternate" type="text/html" href="/fr/">'
-            b'<link rel="alternate stylesheet" type="application/rss+xml" href="//cdn.x/r">')
+    page = (
+        b'<link rel="alternate" type="application/atom+xml" href="atom.xml">'
+        b'<link rel="alternate" type="text/html" href="/fr/">'
+        b'<link rel="alternate stylesheet" type="application/rss+xml" href="//cdn.x/r">'
+    )
     assert alternate_feeds(page, "https://site.example/blog/") == [
-        "https://site.example/blog/atom.xml", "https://cdn.x/r"]
+        "https://site.example/blog/atom.xml",
+        "https://cdn.x/r",
+    ]
 
 
 # --- WebSub ---------------------------------------------------------------------------------
@@ -116,8 +137,12 @@ class Hub:
 
     async def _verify(self, topic: str) -> None:
         sub = self.subs[topic]
-        params = {"hub.mode": "subscribe", "hub.topic": topic, "hub.challenge": "c-" + topic[-6:],
-                  "hub.lease_seconds": str(self.lease_s)}
+        params = {
+            "hub.mode": "subscribe",
+            "hub.topic": topic,
+            "hub.challenge": "c-" + topic[-6:],
+            "hub.lease_seconds": str(self.lease_s),
+        }
         async with aiohttp.ClientSession() as s, s.get(sub["hub.callback"], params=params) as r:
             if r.status == 200 and await r.text() == params["hub.challenge"]:
                 self.verified.append(topic)
@@ -125,21 +150,28 @@ class Hub:
     async def publish(self, topic: str, body: bytes, secret: str | None = None) -> int:
         sub = self.subs[topic]
         sig = hmac.new((secret or sub["hub.secret"]).encode(), body, hashlib.sha256).hexdigest()
-        async with aiohttp.ClientSession() as s, s.post(
-                sub["hub.callback"], data=body,
-                headers={"X-Hub-Signature": f"sha256={sig}",
-                         "Content-Type": "application/rss+xml"}) as r:
+        async with (
+            aiohttp.ClientSession() as s,
+            s.post(
+                sub["hub.callback"],
+                data=body,
+                headers={"X-Hub-Signature": f"sha256={sig}", "Content-Type": "application/rss+xml"},
+            ) as r,
+        ):
             return r.status
 
 
 def hubbed_rss(hub: str, self_url: str, items: list[tuple[str, str]]) -> str:
-    link = (f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="{hub}"/>'
-            f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="self" href="{self_url}"/>')
+    link = (
+        f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="hub" href="{hub}"/>'
+        f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="self" href="{self_url}"/>'
+    )
     return rss(items).replace("<description>d</description>", "<description>d</description>" + link)
 
 
-async def test_websub_subscribe_verify_push_and_signature(redis: Any, api: str,
-                                                          site: LocalSite) -> None:
+async def test_websub_subscribe_verify_push_and_signature(
+    redis: Any, api: str, site: LocalSite
+) -> None:
     """A hubbed feed is subscribed and verified; signed pushes enqueue, forged ones do not."""
     hub = Hub()
     app = web.Application()
@@ -150,8 +182,14 @@ async def test_websub_subscribe_verify_push_and_signature(redis: Any, api: str,
     await FeedRegistry(redis).add(topic)
     session = make_session(LIMITS)
     sub = Subscriber(redis, session, WebSubConfig(callback_url=api + "/"))
-    settings = PollSettings(interval_s=0.2, min_interval_s=0.2, max_interval_s=0.2,
-                            host_concurrency=0, host_spacing_s=0, push_poll_interval_s=600)
+    settings = PollSettings(
+        interval_s=0.2,
+        min_interval_s=0.2,
+        max_interval_s=0.2,
+        host_concurrency=0,
+        host_spacing_s=0,
+        push_poll_interval_s=600,
+    )
     stop = asyncio.Event()
     poller = Poller(redis, session, LIMITS, settings, on_hub=sub.ensure, name="p")
     task = asyncio.create_task(poller.run([], stop))
@@ -160,15 +198,18 @@ async def test_websub_subscribe_verify_push_and_signature(redis: Any, api: str,
         fid = keys.feed_id(topic)
         status = await FeedRegistry(redis).status(fid)
         assert status is not None and status["mode"] == "push" and status["hub"] == hub.base + "/"
-        pushed = hubbed_rss(hub.base + "/", topic, [("two", "http://example.org/2"),
-                                                     ("one", "http://example.org/1")]).encode()
+        pushed = hubbed_rss(
+            hub.base + "/",
+            topic,
+            [("two", "http://example.org/2"), ("one", "http://example.org/1")],
+        ).encode()
         assert await hub.publish(topic, pushed, secret="forged") == 202
-        assert await redis.xlen(keys.ITEMS_STREAM) == 1           # the forged push was dropped
+        assert await redis.xlen(keys.ITEMS_STREAM) == 1  # the forged push was dropped
         assert await hub.publish(topic, pushed) == 202
-        assert await redis.xlen(keys.ITEMS_STREAM) == 2           # only the new entry
+        assert await redis.xlen(keys.ITEMS_STREAM) == 2  # only the new entry
         await asyncio.sleep(0.6)
         due = await redis.zscore(keys.FEED_DUE, fid)
-        assert due is None or due > time.time() + 300            # pushed: polled rarely
+        assert due is None or due > time.time() + 300  # pushed: polled rarely
         status = await FeedRegistry(redis).status(fid)
         assert status is not None and status["last_push"] and status["entries_seen"] == 2
     finally:
@@ -188,11 +229,11 @@ async def test_websub_unknown_or_denied_subscription(redis: Any, api: str) -> No
         challenge = {"hub.mode": "subscribe", "hub.topic": "x", "hub.challenge": "c"}
         async with s.get(api + "/websub/nope", params=challenge) as r:
             assert r.status == 404
-        await redis.hset(keys.websub("f1"), mapping={"topic": "t", "state": "pending",
-                                                    "feed": "http://x/"})
+        await redis.hset(
+            keys.websub("f1"), mapping={"topic": "t", "state": "pending", "feed": "http://x/"}
+        )
         await redis.hset(keys.feed_state_by_id("f1"), "mode", "push")
-        async with s.get(api + "/websub/f1", params={"hub.mode": "denied",
-                                                     "hub.topic": "t"}) as r:
+        async with s.get(api + "/websub/f1", params={"hub.mode": "denied", "hub.topic": "t"}) as r:
             assert r.status == 200
     assert await redis.hget(keys.feed_state_by_id("f1"), "mode") == "poll"
 

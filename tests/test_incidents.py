@@ -13,13 +13,30 @@ SARAQIB = Location("Saraqib", "Idlib", "SY", 35.8645, 36.8059)
 IDLIB = Location("Idlib", "Idlib", "SY", 35.87, 36.61)
 
 
-def report(rid: str = "a:0", location: Location = FUAH, date: str = "2015-10-10",
-           etype: str = "Battles", sub: str = "Armed clash", fatalities: int | None = 100,
-           actors: tuple[Actor, ...] = (Actor("al-Nusra Front", "actor2", "rebel group"),),
-           url: str = "https://a.example/1", confidence: float = 0.8) -> Event:
-    return Event(id=rid, event_type=etype, sub_event_type=sub, date=date, location=location,
-                 actors=actors, fatalities=fatalities, injured=None, summary=f"summary {rid}",
-                 confidence=confidence, sources=(Source(url),))
+def report(
+    rid: str = "a:0",
+    location: Location = FUAH,
+    date: str = "2015-10-10",
+    etype: str = "Battles",
+    sub: str = "Armed clash",
+    fatalities: int | None = 100,
+    actors: tuple[Actor, ...] = (Actor("al-Nusra Front", "actor2", "rebel group"),),
+    url: str = "https://a.example/1",
+    confidence: float = 0.8,
+) -> Event:
+    return Event(
+        id=rid,
+        event_type=etype,
+        sub_event_type=sub,
+        date=date,
+        location=location,
+        actors=actors,
+        fatalities=fatalities,
+        injured=None,
+        summary=f"summary {rid}",
+        confidence=confidence,
+        sources=(Source(url),),
+    )
 
 
 def test_same_town_same_day_matches_with_reasons() -> None:
@@ -50,8 +67,12 @@ def test_province_level_report_needs_corroboration() -> None:
     """A report placed only in the province merges only when type and actors corroborate it."""
     vague = report(location=IDLIB)
     assert incidents.match(vague, report()) is not None
-    other_actor = report(location=IDLIB, sub="Attack", fatalities=None,
-                         actors=(Actor("Kurdish militia", "actor1", "identity militia"),))
+    other_actor = report(
+        location=IDLIB,
+        sub="Attack",
+        fatalities=None,
+        actors=(Actor("Kurdish militia", "actor1", "identity militia"),),
+    )
     assert incidents.match(other_actor, report()) is None
 
 
@@ -61,13 +82,19 @@ def test_combine_keeps_lowest_credible_figure_and_range() -> None:
     low = report("c:0", fatalities=60, url="https://c.example/3", confidence=0.2)
     m = incidents.match(b, a)
     assert m is not None
-    prov = [incidents.first_provenance("a:0", a), m.provenance("b:0", b.sources[0]),
-            {"report": "c:0", "url": "https://c.example/3", "reason": "merged"}]
+    prov = [
+        incidents.first_provenance("a:0", a),
+        m.provenance("b:0", b.sources[0]),
+        {"report": "c:0", "url": "https://c.example/3", "reason": "merged"},
+    ]
     merged = incidents.combine("a:0", [a, b, low], prov)
     assert merged.id == "a:0" and merged.fatalities == 100
     assert merged.fatalities_reported == {"min": 60, "max": 120}
-    assert [s.url for s in merged.sources] == ["https://a.example/1", "https://b.example/2",
-                                               "https://c.example/3"]
+    assert [s.url for s in merged.sources] == [
+        "https://a.example/1",
+        "https://b.example/2",
+        "https://c.example/3",
+    ]
     assert merged.provenance[1]["matched"] and merged.confidence > a.confidence
 
 

@@ -27,11 +27,27 @@ def analysed(url: str, text: str) -> tuple[Article, list[Event]]:
     """An article and its extracted events, as the pipeline makes them (no HTML involved)."""
     canonical = canonical_url(url)
     key = article_key(canonical)
-    art = Article(key=key, url=url, canonical_url=canonical, text_hash=text_hash(text),
-                  title=url, feed="https://feeds.example/rss", published=PUBLISHED,
-                  language="en", item_id=url, text=text)
-    doc = Document(text=text, doc_id=key, title=url, published=PUBLISHED, url=canonical,
-                   feed=art.feed, language="en")
+    art = Article(
+        key=key,
+        url=url,
+        canonical_url=canonical,
+        text_hash=text_hash(text),
+        title=url,
+        feed="https://feeds.example/rss",
+        published=PUBLISHED,
+        language="en",
+        item_id=url,
+        text=text,
+    )
+    doc = Document(
+        text=text,
+        doc_id=key,
+        title=url,
+        published=PUBLISHED,
+        url=canonical,
+        feed=art.feed,
+        language="en",
+    )
     return art, extract_events(doc)
 
 
@@ -71,8 +87,9 @@ async def test_two_outlets_report_one_clash_one_event(redis: object) -> None:
 async def test_two_incidents_same_day_same_province_stay_two(redis: object) -> None:
     """A clash at Saraqib the same day in the same province is another event."""
     store = RollingStore(redis, 7 * 86400)
-    await store.commit("1-0", *analysed("https://www.presstv.example/idlib", SEED.read_text()),
-                       NOW, 0)
+    await store.commit(
+        "1-0", *analysed("https://www.presstv.example/idlib", SEED.read_text()), NOW, 0
+    )
     saraqib = analysed("https://monitor.example/saraqib", (DATA / "saraqib_clash.txt").read_text())
     result = await store.commit("2-0", *saraqib, NOW, 0)
     assert (result.verdict, result.created) == ("new", 1)
@@ -93,7 +110,9 @@ async def test_split_undoes_a_merge(redis: object) -> None:
     assert kept is not None and [s["url"] for s in kept["sources"]] != [other_url]
     assert len(kept["sources"]) == 1 and kept["version"] == 3 and kept["fatalities"] == 100
     assert [s["url"] for s in split_off["sources"]] == [other_url]
-    assert split_off["fatalities"] == 120 and split_off["provenance"][0]["split_from"] == merged["id"]
+    assert (
+        split_off["fatalities"] == 120 and split_off["provenance"][0]["split_from"] == merged["id"]
+    )
     assert sorted(m["kind"] for m in got) == ["created", "updated"]
 
 

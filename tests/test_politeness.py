@@ -17,12 +17,16 @@ from workers.feeds import parse_feed
 from workers.fetch import FetchLimits, Politeness, make_session
 from workers.politeness import HostGate, note_refusal, polite_fetch
 
-POLITE = FetchLimits(allow_networks=("127.0.0.1/32",), timeout_s=5.0,
-                     politeness=Politeness(host_concurrency=1, host_rate_per_s=0, max_wait_s=0.5))
+POLITE = FetchLimits(
+    allow_networks=("127.0.0.1/32",),
+    timeout_s=5.0,
+    politeness=Politeness(host_concurrency=1, host_rate_per_s=0, max_wait_s=0.5),
+)
 
 
-async def test_robots_txt_is_honoured_cached_and_refusals_counted(redis: Any,
-                                                                  site: LocalSite) -> None:
+async def test_robots_txt_is_honoured_cached_and_refusals_counted(
+    redis: Any, site: LocalSite
+) -> None:
     """Disallowed pages are refused (reason robots) after one robots.txt fetch per host."""
     site.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     site.set("/private/a.html", "secret")
@@ -47,8 +51,10 @@ async def test_missing_robots_allows_and_robots_off_skips_it(redis: Any, site: L
     session = make_session(POLITE)
     try:
         await polite_fetch(redis, session, site.url("/page.html"), POLITE)
-        off = FetchLimits(allow_networks=("127.0.0.1/32",),
-                          politeness=Politeness(robots=False, host_concurrency=0))
+        off = FetchLimits(
+            allow_networks=("127.0.0.1/32",),
+            politeness=Politeness(robots=False, host_concurrency=0),
+        )
         await redis.flushdb()
         site.hits.clear()
         await polite_fetch(redis, session, site.url("/page.html"), off)
@@ -80,7 +86,7 @@ async def test_host_concurrency_slot_is_shared_and_expires(redis: Any) -> None:
     gate = HostGate(redis, Politeness(host_concurrency=1, host_rate_per_s=0))
     assert await gate.try_acquire("h.example", "a", hold_s=0.3) == 0
     assert await gate.try_acquire("h.example", "b", hold_s=0.3) > 0
-    await asyncio.sleep(0.35)                         # "a" died without releasing
+    await asyncio.sleep(0.35)  # "a" died without releasing
     assert await gate.try_acquire("h.example", "b", hold_s=0.3) == 0
 
 
@@ -104,8 +110,11 @@ def test_entries_are_capped_before_feedparser() -> None:
 def test_long_author_and_text_are_cut_in_linear_time() -> None:
     """A 2 MB author and a 2 MB description are cut; parsing stays fast (no quadratic regex)."""
     huge = "a" * 2_000_000
-    body = rss([("t", "http://e.example/1")]).replace(
-        "</guid>", f"</guid><author>{huge}</author><description>{huge}</description>").encode()
+    body = (
+        rss([("t", "http://e.example/1")])
+        .replace("</guid>", f"</guid><author>{huge}</author><description>{huge}</description>")
+        .encode()
+    )
     started = time.perf_counter()
     parsed = parse_feed(body, "http://e.example/feed", max_text_bytes=65536)
     assert time.perf_counter() - started < 2.0
@@ -115,8 +124,11 @@ def test_long_author_and_text_are_cut_in_linear_time() -> None:
 
 def test_cut_keeps_cdata_and_characters_whole() -> None:
     """A cut inside CDATA keeps its end marker; a cut never splits a UTF-8 character."""
-    body = ("<rss><channel><item><description><![CDATA[" + "é" * 50000 +
-            "]]></description></item></channel></rss>").encode()
+    body = (
+        "<rss><channel><item><description><![CDATA["
+        + "é" * 50000
+        + "]]></description></item></channel></rss>"
+    ).encode()
     cut = bounded_feed(body, 10, 1001)
     assert b"]]></description>" in cut
     cut.decode("utf-8")

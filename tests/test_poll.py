@@ -18,15 +18,29 @@ from workers import keys
 from workers.feeds import FeedSpec
 from workers.fetch import FetchLimits, Politeness, make_session
 
-LIMITS = FetchLimits(allow_networks=("127.0.0.1/32",), timeout_s=5.0,
-                     politeness=Politeness(host_concurrency=0, host_rate_per_s=0))
-FAST = PollSettings(interval_s=3600, min_interval_s=3600, max_interval_s=3600, lease_s=30.0,
-                    host_concurrency=0, host_spacing_s=0.0)
+LIMITS = FetchLimits(
+    allow_networks=("127.0.0.1/32",),
+    timeout_s=5.0,
+    politeness=Politeness(host_concurrency=0, host_rate_per_s=0),
+)
+FAST = PollSettings(
+    interval_s=3600,
+    min_interval_s=3600,
+    max_interval_s=3600,
+    lease_s=30.0,
+    host_concurrency=0,
+    host_spacing_s=0.0,
+)
 
 
 @contextlib.asynccontextmanager
-async def polling(redis: Any, settings: PollSettings = FAST, feeds: list[FeedSpec] | None = None,
-                  name: str = "p1", limits: FetchLimits = LIMITS) -> AsyncIterator[Poller]:
+async def polling(
+    redis: Any,
+    settings: PollSettings = FAST,
+    feeds: list[FeedSpec] | None = None,
+    name: str = "p1",
+    limits: FetchLimits = LIMITS,
+) -> AsyncIterator[Poller]:
     stop = asyncio.Event()
     session = make_session(limits)
     poller = Poller(redis, session, limits, settings, name=name)
@@ -45,13 +59,15 @@ def feed_doc(n: int, base: str = "http://example.org") -> str:
 
 async def test_two_pollers_racing_never_poll_a_feed_twice(redis: Any, site: LocalSite) -> None:
     """300 feeds, two pollers claiming at once: each feed is fetched exactly once per interval."""
-    feeds = [FeedSpec(site.set(f"/f{i}.xml", feed_doc(2, f"http://example.org/{i}")))
-             for i in range(300)]
+    feeds = [
+        FeedSpec(site.set(f"/f{i}.xml", feed_doc(2, f"http://example.org/{i}"))) for i in range(300)
+    ]
     await FeedRegistry(redis).add_many(feeds)
     async with polling(redis, name="a") as a, polling(redis, name="b") as b:
         await wait_until(lambda: _all_hit(site, 300), timeout_s=30, what="every feed polled")
-        await wait_until(lambda: _true(a.polls + b.polls >= 300), timeout_s=30,
-                         what="every poll finished")
+        await wait_until(
+            lambda: _true(a.polls + b.polls >= 300), timeout_s=30, what="every poll finished"
+        )
         await asyncio.sleep(0.3)
     twice = {p: n for p, n in site.hits.items() if n != 1}
     assert not twice
@@ -68,8 +84,9 @@ async def _all_hit(site: LocalSite, n: int) -> bool:
     return sum(1 for p in site.hits if p.startswith("/f")) >= n
 
 
-async def test_dead_pollers_lease_expires_and_feed_is_picked_up(redis: Any,
-                                                                site: LocalSite) -> None:
+async def test_dead_pollers_lease_expires_and_feed_is_picked_up(
+    redis: Any, site: LocalSite
+) -> None:
     """A poller that claimed a feed and died: after the lease, another poller polls it."""
     url = site.set("/lease.xml", feed_doc(1))
     await FeedRegistry(redis).add(url)
@@ -80,7 +97,7 @@ async def test_dead_pollers_lease_expires_and_feed_is_picked_up(redis: Any,
     assert [c.state["url"] for c in claims] == [url]
     async with polling(redis, name="live"):
         await asyncio.sleep(0.5)
-        assert site.hits.get("/lease.xml", 0) == 0          # still leased by the dead one
+        assert site.hits.get("/lease.xml", 0) == 0  # still leased by the dead one
         await wait_until(lambda: _hit(site, "/lease.xml"), timeout_s=5, what="picked up")
 
 
@@ -90,8 +107,9 @@ async def _hit(site: LocalSite, path: str, n: int = 1) -> bool:
 
 async def test_feed_added_and_removed_while_running(redis: Any, site: LocalSite) -> None:
     """Adding a feed to the Redis list makes a running poller poll it; removing stops it."""
-    quick = PollSettings(interval_s=0.2, min_interval_s=0.2, max_interval_s=0.2,
-                         host_concurrency=0, host_spacing_s=0)
+    quick = PollSettings(
+        interval_s=0.2, min_interval_s=0.2, max_interval_s=0.2, host_concurrency=0, host_spacing_s=0
+    )
     url = site.set("/later.xml", feed_doc(1))
     async with polling(redis, quick):
         await asyncio.sleep(0.3)
@@ -107,11 +125,13 @@ async def test_feed_added_and_removed_while_running(redis: Any, site: LocalSite)
 
 async def test_cache_control_and_ttl_delay_the_next_poll(redis: Any, site: LocalSite) -> None:
     """max-age=600 on the response and <ttl>30</ttl> in the feed: next due at least 30 min."""
-    body = feed_doc(1).replace("<description>d</description>",
-                               "<description>d</description><ttl>30</ttl>")
+    body = feed_doc(1).replace(
+        "<description>d</description>", "<description>d</description><ttl>30</ttl>"
+    )
     url = site.set("/hinted.xml", body, **{"Cache-Control": "max-age=600"})
-    quick = PollSettings(interval_s=1, min_interval_s=1, max_interval_s=7200,
-                         host_concurrency=0, host_spacing_s=0)
+    quick = PollSettings(
+        interval_s=1, min_interval_s=1, max_interval_s=7200, host_concurrency=0, host_spacing_s=0
+    )
     async with polling(redis, quick, [FeedSpec(url)]):
         await wait_until(lambda: _hit(site, "/hinted.xml"), timeout_s=5, what="polled")
         await asyncio.sleep(0.3)
@@ -119,13 +139,20 @@ async def test_cache_control_and_ttl_delay_the_next_poll(redis: Any, site: Local
     assert due >= time.time() + 1790
 
 
-async def test_failing_feed_backs_off_then_pauses_and_add_resumes(redis: Any,
-                                                                  site: LocalSite) -> None:
+async def test_failing_feed_backs_off_then_pauses_and_add_resumes(
+    redis: Any, site: LocalSite
+) -> None:
     """Three 500s pause the feed (status visible, no more polls); adding it again resumes it."""
     url = site.set("/broken.xml", "oops", status=500)
-    quick = PollSettings(interval_s=0.05, min_interval_s=0.05, max_interval_s=0.05,
-                         backoff_max_s=0.1, pause_after_errors=3, host_concurrency=0,
-                         host_spacing_s=0)
+    quick = PollSettings(
+        interval_s=0.05,
+        min_interval_s=0.05,
+        max_interval_s=0.05,
+        backoff_max_s=0.1,
+        pause_after_errors=3,
+        host_concurrency=0,
+        host_spacing_s=0,
+    )
     registry = FeedRegistry(redis)
     async with polling(redis, quick, [FeedSpec(url)]):
         await wait_until(lambda: _paused(registry, url), timeout_s=10, what="paused")
@@ -186,10 +213,14 @@ async def test_host_limits_are_shared_by_two_pollers(redis: Any) -> None:
     tcp = web.TCPSite(runner, "127.0.0.1", 0)
     await tcp.start()
     port = runner.addresses[0][1]
-    await FeedRegistry(redis).add_many(FeedSpec(f"http://127.0.0.1:{port}/f{i}")
-                                       for i in range(6))
-    gated = PollSettings(interval_s=3600, min_interval_s=3600, max_interval_s=3600,
-                         host_concurrency=1, host_spacing_s=0.2)
+    await FeedRegistry(redis).add_many(FeedSpec(f"http://127.0.0.1:{port}/f{i}") for i in range(6))
+    gated = PollSettings(
+        interval_s=3600,
+        min_interval_s=3600,
+        max_interval_s=3600,
+        host_concurrency=1,
+        host_spacing_s=0.2,
+    )
     try:
         async with polling(redis, gated, name="a"), polling(redis, gated, name="b"):
             await wait_until(lambda: _count(starts, 6), timeout_s=10, what="six polls")
@@ -203,11 +234,15 @@ async def _count(items: list[Any], n: int) -> bool:
     return len(items) >= n
 
 
-async def test_overflowed_window_is_counted_and_polled_sooner(redis: Any,
-                                                              site: LocalSite) -> None:
+async def test_overflowed_window_is_counted_and_polled_sooner(redis: Any, site: LocalSite) -> None:
     """A re-poll where every entry is new counts a missed window in the feed's status."""
-    quick = PollSettings(interval_s=0.3, min_interval_s=0.05, max_interval_s=0.3,
-                         host_concurrency=0, host_spacing_s=0)
+    quick = PollSettings(
+        interval_s=0.3,
+        min_interval_s=0.05,
+        max_interval_s=0.3,
+        host_concurrency=0,
+        host_spacing_s=0,
+    )
     url = site.set("/flood.xml", feed_doc(3, "http://example.org/a"))
     registry = FeedRegistry(redis)
     async with polling(redis, quick, [FeedSpec(url)]):
@@ -224,12 +259,12 @@ async def _missed(registry: FeedRegistry, url: str) -> bool:
 
 
 @pytest.mark.parametrize("outcome", ["not_modified"])
-async def test_conditional_get_and_status_fields(redis: Any, site: LocalSite,
-                                                 outcome: str) -> None:
+async def test_conditional_get_and_status_fields(redis: Any, site: LocalSite, outcome: str) -> None:
     """ETag is sent back; a 304 is counted; the status shows last poll and next due."""
     url = site.set("/etag.xml", feed_doc(2), ETag='"v1"')
-    quick = PollSettings(interval_s=0.1, min_interval_s=0.1, max_interval_s=0.1,
-                         host_concurrency=0, host_spacing_s=0)
+    quick = PollSettings(
+        interval_s=0.1, min_interval_s=0.1, max_interval_s=0.1, host_concurrency=0, host_spacing_s=0
+    )
     async with polling(redis, quick, [FeedSpec(url, "Etag feed")]):
         await wait_until(lambda: _hit(site, "/etag.xml", 3), timeout_s=5, what="re-polls")
     assert await metric(redis, f"newsingest_feed_polls|outcome={outcome}") >= 2

@@ -8,8 +8,7 @@ from workers import keys
 from workers.errors import CleanError
 from workers.queue import Consumer, QueueSettings, ensure_group, prune_consumers
 
-FAST = QueueSettings(concurrency=4, block_ms=100, claim_idle_s=0.3, max_deliveries=2,
-                     grace_s=1.0)
+FAST = QueueSettings(concurrency=4, block_ms=100, claim_idle_s=0.3, max_deliveries=2, grace_s=1.0)
 
 
 async def run_until(consumer: Consumer, done: asyncio.Event, timeout_s: float = 10.0) -> None:

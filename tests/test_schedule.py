@@ -16,8 +16,14 @@ from workers.schedule import (
     next_poll,
 )
 
-S = ScheduleSettings(interval_s=300, min_interval_s=60, max_interval_s=21600, backoff_max_s=3600,
-                     pause_after_errors=3, jitter=0.0)
+S = ScheduleSettings(
+    interval_s=300,
+    min_interval_s=60,
+    max_interval_s=21600,
+    backoff_max_s=3600,
+    pause_after_errors=3,
+    jitter=0.0,
+)
 NOW = 1_800_000_000.0
 
 
@@ -113,6 +119,7 @@ def test_jitter_stays_within_bounds() -> None:
     """+-10% jitter on a 300 s interval spreads polls between 270 and 330 s."""
     s = ScheduleSettings(jitter=0.1)
     r = random.Random(1)
-    dues = {next_poll(FeedClock(), Observation(NOW, True, 1, 1), s, r).next_due - NOW
-            for _ in range(50)}
+    dues = {
+        next_poll(FeedClock(), Observation(NOW, True, 1, 1), s, r).next_due - NOW for _ in range(50)
+    }
     assert min(dues) >= 270 and max(dues) <= 330 and len(dues) > 10

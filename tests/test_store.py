@@ -15,16 +15,39 @@ NOW = datetime(2015, 10, 10, 12, 0, tzinfo=UTC)
 
 
 def article(key: str = "a1", url: str = "http://ex.org/a", text_hash: str = "h1") -> Article:
-    return Article(key=key, url=url, canonical_url=url, text_hash=text_hash, title="t",
-                   feed="http://ex.org/feed", published=None, language="en", item_id=url)
+    return Article(
+        key=key,
+        url=url,
+        canonical_url=url,
+        text_hash=text_hash,
+        title="t",
+        feed="http://ex.org/feed",
+        published=None,
+        language="en",
+        item_id=url,
+    )
 
 
-def event(eid: str = "e1", fatalities: int | None = 100, country: str = "SY",
-          etype: str = "Battles", date: str = "2015-10-10") -> Event:
-    return Event(id=eid, event_type=etype, sub_event_type="Armed clash", date=date,
-                 location=Location("Idlib", "Idlib", country, 35.9, 36.6),
-                 actors=(Actor("al-Nusra Front", "actor1"),), fatalities=fatalities, injured=None,
-                 summary="s", confidence=0.8, sources=(Source("http://ex.org/a"),))
+def event(
+    eid: str = "e1",
+    fatalities: int | None = 100,
+    country: str = "SY",
+    etype: str = "Battles",
+    date: str = "2015-10-10",
+) -> Event:
+    return Event(
+        id=eid,
+        event_type=etype,
+        sub_event_type="Armed clash",
+        date=date,
+        location=Location("Idlib", "Idlib", country, 35.9, 36.6),
+        actors=(Actor("al-Nusra Front", "actor1"),),
+        fatalities=fatalities,
+        injured=None,
+        summary="s",
+        confidence=0.8,
+        sources=(Source("http://ex.org/a"),),
+    )
 
 
 async def messages(redis: object, count: int, action: object) -> list[dict]:
@@ -81,10 +104,17 @@ async def test_unchanged_event_in_update_is_not_republished(redis: object) -> No
 async def test_query_filters_and_orders(redis: object) -> None:
     """Events come newest first and filter by time range, type and country."""
     store = RollingStore(redis, 7 * 86400)
-    await store.commit("1-0", article(), [event("e1", date="2015-10-09"),
-                                         event("e2", country="IQ", date="2015-10-10"),
-                                         event("e3", etype="Protests", date="2015-10-11")],
-                       NOW, 0)
+    await store.commit(
+        "1-0",
+        article(),
+        [
+            event("e1", date="2015-10-09"),
+            event("e2", country="IQ", date="2015-10-10"),
+            event("e3", etype="Protests", date="2015-10-11"),
+        ],
+        NOW,
+        0,
+    )
     ids = [e["id"] for e in await store.query(EventQuery())]
     assert ids == ["e3", "e2", "e1"]
     assert [e["id"] for e in await store.query(EventQuery(country="iq"))] == ["e2"]
@@ -98,8 +128,9 @@ async def test_trim_drops_only_what_left_the_window(redis: object) -> None:
     store = RollingStore(redis, 3600)
     await store.commit("1-0", article(), [event("old")], NOW - timedelta(hours=2), 0)
     # Another incident (a week later), so that it is not merged into "old".
-    await store.commit("2-0", article("b", "http://ex.org/b", "hb"),
-                       [event("new", date="2015-10-17")], NOW, 0)
+    await store.commit(
+        "2-0", article("b", "http://ex.org/b", "hb"), [event("new", date="2015-10-17")], NOW, 0
+    )
     assert await store.trim(NOW) >= 2
     assert await store.get("old") is None and await store.get("new") is not None
     assert not await redis.hexists(keys.DEDUP_URL, "http://ex.org/a")  # type: ignore[attr-defined]
@@ -111,8 +142,13 @@ async def test_trim_drops_only_what_left_the_window(redis: object) -> None:
 async def test_racing_commits_yield_one_new(redis: object) -> None:
     """Two workers committing copies of one article at once: exactly one `new`."""
     store = RollingStore(redis, 7 * 86400)
-    results = await asyncio.gather(*[
-        store.commit(f"{i}-0", replace(article(f"k{i}", f"http://site{i}.org/a")), [event()],
-                     NOW, 0) for i in range(10)])
+    results = await asyncio.gather(
+        *[
+            store.commit(
+                f"{i}-0", replace(article(f"k{i}", f"http://site{i}.org/a")), [event()], NOW, 0
+            )
+            for i in range(10)
+        ]
+    )
     assert sorted(r.verdict for r in results).count("new") == 1
     assert await redis.xlen(keys.EVENTS_STREAM) == 1  # type: ignore[attr-defined]

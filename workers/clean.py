@@ -38,10 +38,12 @@ def clean_html(body: bytes | str, url: str) -> CleanedPage:
         if tree is None:
             raise CleanError(url, "not an HTML page")
         meta = _head_metadata(tree)
-        published = find_date(tree, extensive_search=False, original_date=True,
-                              max_date=date.today().isoformat())
-        doc: Any = trafilatura.bare_extraction(tree, url=url, fast=FAST, with_metadata=False,
-                                               include_comments=False)
+        published = find_date(
+            tree, extensive_search=False, original_date=True, max_date=date.today().isoformat()
+        )
+        doc: Any = trafilatura.bare_extraction(
+            tree, url=url, fast=FAST, with_metadata=False, include_comments=False
+        )
     except CleanError:
         raise
     except Exception as e:  # trafilatura and lxml raise assorted errors on hostile pages
@@ -49,18 +51,26 @@ def clean_html(body: bytes | str, url: str) -> CleanedPage:
     text = (getattr(doc, "text", None) or "").strip()
     if not text:
         raise CleanError(url, "no main text found")
-    return CleanedPage(url=url, title=meta["title"], text=text, date=_clean_str(published),
-                       author=meta["author"], language=meta["language"],
-                       canonical_url=meta["canonical"])
+    return CleanedPage(
+        url=url,
+        title=meta["title"],
+        text=text,
+        date=_clean_str(published),
+        author=meta["author"],
+        language=meta["language"],
+        canonical_url=meta["canonical"],
+    )
 
 
 def _head_metadata(tree: HtmlElement) -> dict[str, str | None]:
     """Title, canonical URL, author and language from the page head (before trafilatura prunes)."""
     return {
-        "title": _first(tree, '//meta[@property="og:title"]/@content', "//title/text()",
-                        "//h1//text()"),
-        "canonical": _first(tree, '//link[@rel="canonical"]/@href',
-                            '//meta[@property="og:url"]/@content'),
+        "title": _first(
+            tree, '//meta[@property="og:title"]/@content', "//title/text()", "//h1//text()"
+        ),
+        "canonical": _first(
+            tree, '//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'
+        ),
         "author": _first(tree, '//meta[@name="author"]/@content'),
         "language": _language(tree),
     }

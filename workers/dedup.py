@@ -35,8 +35,9 @@ _TRACKING_PARAM = re.compile(
 
 def _clean_query(query: str) -> str:
     """Drop tracking parameters and sort the rest, so parameter order never splits a key."""
-    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-             if not _TRACKING_PARAM.match(k)]
+    pairs = [
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _TRACKING_PARAM.match(k)
+    ]
     return urlencode(sorted(pairs))
 
 
@@ -114,8 +115,11 @@ _BYTE_TABLE = bytes.maketrans(
     _ASCII_PUNCT + b".?!\r\t\x0b\x0c", b" " * len(_ASCII_PUNCT) + b"\n\n\n\n   "
 )
 # Common non-ASCII punctuation in news text (quotes, dashes, ellipsis, guillemets, NBSP).
-_UNICODE_SPACES = tuple(c.encode() for c in "\u201c\u201d\u201e\u2013\u2014\u2012\u2015\u00ab"
-                        "\u00bb\u2039\u203a\u00a0\u2009\u202f\u2022\u00b7\u2032\u2033")
+_UNICODE_SPACES = tuple(
+    c.encode()
+    for c in "\u201c\u201d\u201e\u2013\u2014\u2012\u2015\u00ab"
+    "\u00bb\u2039\u203a\u00a0\u2009\u202f\u2022\u00b7\u2032\u2033"
+)
 _UNICODE_DROPS = ("\u2019".encode(), "\u2018".encode(), "\u02bc".encode())
 _UNICODE_ENDS = ("\u2026".encode(), "\u3002".encode())
 _DIGITS = b"0123456789"
@@ -154,19 +158,22 @@ def _sentences(text: str) -> list[list[bytes]]:
 # ---------------------------------------------------------------------------------------------
 # MinHash (one-permutation hashing) and LSH bands
 
-SHINGLE_WORDS = 5       # word 5-grams: a shared stock phrase rarely makes two stories look alike
-NUM_PERM = 128          # signature length; 16 bits each once stored (b-bit MinHash)
-BANDS, ROWS = 32, 4     # LSH: candidate at Jaccard 0.5 with p=0.87, at 0.6 with p=0.99
-MIN_SHINGLES = 12       # below this a text is too short to judge by resemblance
+SHINGLE_WORDS = 5  # word 5-grams: a shared stock phrase rarely makes two stories look alike
+NUM_PERM = 128  # signature length; 16 bits each once stored (b-bit MinHash)
+BANDS, ROWS = 32, 4  # LSH: candidate at Jaccard 0.5 with p=0.87, at 0.6 with p=0.99
+MIN_SHINGLES = 12  # below this a text is too short to judge by resemblance
 _MASK32 = 0xFFFFFFFF
-_MIX = 0x9E3779B1       # odd (golden ratio) multiplier for densified bins
+_MIX = 0x9E3779B1  # odd (golden ratio) multiplier for densified bins
 _EMPTY = 1 << 32
 
 
 def _shingle_hashes(words: Sequence[bytes], k: int = SHINGLE_WORDS) -> set[int]:
     """Distinct 32-bit hashes of the word k-grams (the whole text when shorter than k words)."""
-    grams = map(b" ".join, zip(*(words[i:] for i in range(k)))) if len(words) >= k else (
-        [b" ".join(words)] if words else [])
+    grams = (
+        map(b" ".join, zip(*(words[i:] for i in range(k))))
+        if len(words) >= k
+        else ([b" ".join(words)] if words else [])
+    )
     # Every step runs in C (map over builtins). CRC-32's top bits pick the bin, and are spread
     # well enough for MinHash on distinct strings (checked against exact Jaccard in the tests).
     return set(map(zlib.crc32, grams))
@@ -226,15 +233,15 @@ def lsh_bands(signature: Sequence[int], bands: int = BANDS, rows: int = ROWS) ->
     """One key per band, "<band>:<hash of its rows>": equal keys make two articles candidates."""
     if bands * rows > len(signature):
         raise ValueError(f"{bands} bands x {rows} rows exceed a signature of {len(signature)}")
-    raw = struct.pack(f">{bands * rows}H", *signature[:bands * rows])
+    raw = struct.pack(f">{bands * rows}H", *signature[: bands * rows])
     width = 2 * rows
-    return [f"{b:x}:{zlib.crc32(raw[b * width:(b + 1) * width]):08x}" for b in range(bands)]
+    return [f"{b:x}:{zlib.crc32(raw[b * width : (b + 1) * width]):08x}" for b in range(bands)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Sentence sketch: what changed between two versions, which a resemblance score cannot say
 
-MAX_SENTENCES = 96      # 4 bytes each; longer articles keep a sample (see _sentence_sample)
+MAX_SENTENCES = 96  # 4 bytes each; longer articles keep a sample (see _sentence_sample)
 _NUMBER_RUN = re.compile(rb"\d+(?: \d+)*")
 
 
@@ -272,10 +279,10 @@ def _cutoff(codes: Sequence[int]) -> int:
 class Fingerprint:
     """What the index keeps per article to judge later copies: about 300 to 600 bytes."""
 
-    text_hash: str                  # hex, as text_hash()
-    size: int                       # distinct shingles (capped at 65535)
-    signature: tuple[int, ...]      # NUM_PERM 16-bit MinHash values
-    sentences: tuple[int, ...]      # _sentence_code per sentence, sampled past MAX_SENTENCES
+    text_hash: str  # hex, as text_hash()
+    size: int  # distinct shingles (capped at 65535)
+    signature: tuple[int, ...]  # NUM_PERM 16-bit MinHash values
+    sentences: tuple[int, ...]  # _sentence_code per sentence, sampled past MAX_SENTENCES
 
     def bands(self, bands: int = BANDS, rows: int = ROWS) -> list[str]:
         """LSH band keys of this article."""
@@ -284,8 +291,16 @@ class Fingerprint:
     def to_bytes(self) -> bytes:
         """Compact form for Redis: header, 16-bit signature, 32-bit sentence codes."""
         n, m = len(self.signature), len(self.sentences)
-        return struct.pack(f">B16sHHH{n}H{m}I", 1, bytes.fromhex(self.text_hash), self.size,
-                           n, m, *self.signature, *self.sentences)
+        return struct.pack(
+            f">B16sHHH{n}H{m}I",
+            1,
+            bytes.fromhex(self.text_hash),
+            self.size,
+            n,
+            m,
+            *self.signature,
+            *self.sentences,
+        )
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Fingerprint:
@@ -309,10 +324,10 @@ def fingerprint(text: str, num_perm: int = NUM_PERM) -> Fingerprint:
 # ---------------------------------------------------------------------------------------------
 # The decision
 
-SAME_STORY_JACCARD = 0.5    # estimated Jaccard from which two texts tell the same story ...
+SAME_STORY_JACCARD = 0.5  # estimated Jaccard from which two texts tell the same story ...
 SAME_STORY_CONTAINED = 0.8  # ... or the share of the shorter one found in the longer one
-ADDED_WORDS_UPDATE = 20     # new prose from here is a revision; captions and credits are shorter
-FIGURE_MIN_WORDS = 5        # a changed number counts in a sentence at least this long
+ADDED_WORDS_UPDATE = 20  # new prose from here is a revision; captions and credits are shorter
+FIGURE_MIN_WORDS = 5  # a changed number counts in a sentence at least this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,8 +358,11 @@ def _changed_figure(old: Sequence[int], new: Sequence[int]) -> bool:
     """A sentence kept word for word but with other numbers: a corrected count or date."""
     old_codes = set(old)
     old_skeletons = {c >> 16 for c in old if c & 0xFF >= FIGURE_MIN_WORDS}
-    return any(c not in old_codes and (c >> 8) & 0xFF and c >> 16 in old_skeletons
-               for c in new if c & 0xFF >= FIGURE_MIN_WORDS)
+    return any(
+        c not in old_codes and (c >> 8) & 0xFF and c >> 16 in old_skeletons
+        for c in new
+        if c & 0xFF >= FIGURE_MIN_WORDS
+    )
 
 
 def _added_words(old: Sequence[int], new: Sequence[int]) -> int:
@@ -356,8 +374,10 @@ def _added_words(old: Sequence[int], new: Sequence[int]) -> int:
 def is_revision(old: Fingerprint, new: Fingerprint) -> bool:
     """True when new revises old (figures corrected, prose added), not a mere copy of it."""
     old_codes, new_codes = _comparable(old.sentences, new.sentences)
-    return (_changed_figure(old_codes, new_codes)
-            or _added_words(old_codes, new_codes) >= ADDED_WORDS_UPDATE)
+    return (
+        _changed_figure(old_codes, new_codes)
+        or _added_words(old_codes, new_codes) >= ADDED_WORDS_UPDATE
+    )
 
 
 def _judge(old: Candidate, new: Fingerprint, reason: str) -> Verdict:

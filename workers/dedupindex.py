@@ -25,9 +25,9 @@ from redis.client import NEVER_DECODE
 from workers import keys
 from workers.dedup import BANDS, MIN_SHINGLES, ROWS, Candidate, Fingerprint
 
-BUCKET_BITS = 19        # 524,288 buckets: listpack-sized at a window of about 1M articles
+BUCKET_BITS = 19  # 524,288 buckets: listpack-sized at a window of about 1M articles
 _LOW_BITS = 32 - BUCKET_BITS
-_SPREAD = 40503         # odd multiplier: the 32 bands of one article land in 32 buckets
+_SPREAD = 40503  # odd multiplier: the 32 bands of one article land in 32 buckets
 
 Slot = tuple[str, str]  # (bucket id in hex: key DEDUP_BAND_PREFIX + id, field)
 
@@ -36,11 +36,11 @@ def band_slots(fp: Fingerprint) -> list[Slot]:
     """The bucket key and field of each LSH band of an indexable fingerprint, else []."""
     if fp.size < MIN_SHINGLES or len(fp.signature) < BANDS * ROWS:
         return []
-    raw = struct.pack(f">{BANDS * ROWS}H", *fp.signature[:BANDS * ROWS])
+    raw = struct.pack(f">{BANDS * ROWS}H", *fp.signature[: BANDS * ROWS])
     width, mask = 2 * ROWS, (1 << BUCKET_BITS) - 1
     out = []
     for b in range(BANDS):
-        crc = zlib.crc32(raw[b * width:(b + 1) * width])
+        crc = zlib.crc32(raw[b * width : (b + 1) * width])
         bucket = ((crc >> _LOW_BITS) + b * _SPREAD) & mask
         # Field = low bits of the hash and the band number: with the bucket, unique per band.
         field = ((crc & ((1 << _LOW_BITS) - 1)) << 5) | b
@@ -71,7 +71,8 @@ def pack(article_key: str, fp: Fingerprint) -> bytes:
     """Article key + shingle count + signature (16-bit values) + sentence codes (32-bit)."""
     n, m = len(fp.signature), len(fp.sentences)
     return _pack_key(article_key) + struct.pack(
-        f">HHH{n}H{m}I", fp.size, n, m, *fp.signature, *fp.sentences)
+        f">HHH{n}H{m}I", fp.size, n, m, *fp.signature, *fp.sentences
+    )
 
 
 def unpack(raw: bytes, text_hash: str = "") -> tuple[str, Fingerprint]:
@@ -95,23 +96,25 @@ def parse_owner(value: str | None) -> tuple[str, str, str]:
 class Snapshot:
     """What a worker saw of the index; commit.lua retries the commit if any of it changed."""
 
-    url_owner: str                  # DEDUP_URL value for the canonical URL, or ""
-    text_owner: str                 # DEDUP_TEXT value for the text hash, or ""
-    slots: list[Slot]               # the new article's band slots
-    slot_values: list[str]          # their values as read ("" when empty)
+    url_owner: str  # DEDUP_URL value for the canonical URL, or ""
+    text_owner: str  # DEDUP_TEXT value for the text hash, or ""
+    slots: list[Slot]  # the new article's band slots
+    slot_values: list[str]  # their values as read ("" when empty)
     candidates: list[Candidate]
-    numbers: dict[str, str]         # candidate article key -> its number n
+    numbers: dict[str, str]  # candidate article key -> its number n
     fingerprints: dict[str, Fingerprint]  # candidate key -> fingerprint (for band upkeep)
 
 
-async def snapshot(redis: Any, script: Any, entry_id: str, canonical: str, text_hash: str,
-                   fp: Fingerprint) -> Snapshot | None:
+async def snapshot(
+    redis: Any, script: Any, entry_id: str, canonical: str, text_hash: str, fp: Fingerprint
+) -> Snapshot | None:
     """Read the exact owners and the band slots of `fp` (snapshot.lua), then the candidates'
     fingerprints; None when the entry was committed already."""
     slots = band_slots(fp)
     args = [entry_id, canonical, text_hash, keys.DEDUP_BAND_PREFIX, encode_slots(slots)]
     done, url_owner, text_owner, *values = await script(
-        keys=[keys.DONE_ITEMS, keys.DEDUP_URL, keys.DEDUP_TEXT], args=args)
+        keys=[keys.DONE_ITEMS, keys.DEDUP_URL, keys.DEDUP_TEXT], args=args
+    )
     if done:
         return None
     owner_key, owner_hash, owner_n = parse_owner(url_owner)
@@ -137,5 +140,12 @@ async def snapshot(redis: Any, script: Any, entry_id: str, canonical: str, text_
         numbers.setdefault(owner_key, owner_n)
     if text_owner and text_owner != owner_key:
         candidates.append(Candidate(text_owner, "", Fingerprint(text_hash, 0, (), ())))
-    return Snapshot(url_owner or "", text_owner or "", slots, [v or "" for v in values],
-                    candidates, numbers, fps)
+    return Snapshot(
+        url_owner or "",
+        text_owner or "",
+        slots,
+        [v or "" for v in values],
+        candidates,
+        numbers,
+        fps,
+    )

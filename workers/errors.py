@@ -30,8 +30,14 @@ class FetchError(IngestError):
 
     reason = "fetch"
 
-    def __init__(self, source: str, detail: str = "", *, status: int | None = None,
-                 retry_after_s: float | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(source, detail)
         self.status = status
         self.retry_after_s = retry_after_s

@@ -22,12 +22,17 @@ PERSON_TEXT_BYTES: Final = 256  # real names and addresses are far shorter
 _ENTRY_END: Final = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 _PERSON_START: Final = re.compile(
     rb"<(?:[\w.-]+:)?(?:author|creator|contributor|publisher|name|email|managingEditor|"
-    rb"webMaster|owner)(?:\s[^<>]*)?>")
+    rb"webMaster|owner)(?:\s[^<>]*)?>"
+)
 # Only where a run begins (the byte before is '<' or nothing): keeps the scan linear, because
 # a match attempt inside a short run would rescan it from every position.
 _LONG_RUN_CACHE: dict[int, re.Pattern[bytes]] = {}
-_BOMS: Final = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _DECL_ENCODING: Final = re.compile(rb"^(<\?xml[^>]*?encoding\s*=\s*[\"'])[^\"']*", re.IGNORECASE)
 
 
@@ -52,7 +57,7 @@ def _first_entries(body: bytes, max_entries: int) -> bytes:
     ends = [m.end() for m in _ENTRY_END.finditer(body)]
     if len(ends) <= max_entries:
         return body
-    return body[:ends[max_entries - 1]] + body[ends[-1]:] if max_entries else body[ends[-1]:]
+    return body[: ends[max_entries - 1]] + body[ends[-1] :] if max_entries else body[ends[-1] :]
 
 
 def _long_run(limit: int) -> re.Pattern[bytes]:
@@ -78,7 +83,7 @@ def _cut_people(body: bytes) -> bytes:
         close = body.find(b"</", m.end())
         close = len(body) if close < 0 else close
         if close - m.end() > PERSON_TEXT_BYTES:
-            out += [body[pos:m.end()], _cut(body[m.end():close], PERSON_TEXT_BYTES)]
+            out += [body[pos : m.end()], _cut(body[m.end() : close], PERSON_TEXT_BYTES)]
             pos = close
     return b"".join(out) + body[pos:] if out else body
 
@@ -86,14 +91,14 @@ def _cut_people(body: bytes) -> bytes:
 def _cut(run: bytes, limit: int) -> bytes:
     """The first `limit` bytes of a text run, ending on a whole character and entity."""
     head = run[:limit]
-    while head and 0x80 <= head[-1] < 0xC0:   # continuation bytes of a split character
+    while head and 0x80 <= head[-1] < 0xC0:  # continuation bytes of a split character
         head = head[:-1]
-    if head and head[-1] >= 0xC0:             # the lead byte of a split character
+    if head and head[-1] >= 0xC0:  # the lead byte of a split character
         head = head[:-1]
     amp = head.rfind(b"&", max(0, len(head) - 12))
     if amp >= 0 and b";" not in head[amp:]:
         head = head[:amp]
     # A CDATA section must keep its end, or the rest of the document becomes its content.
-    if b"]]>" in run[len(head):]:
+    if b"]]>" in run[len(head) :]:
         head += b"]]>"
     return head

@@ -38,23 +38,32 @@ class FeedSpec:
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
     items: tuple[Item, ...]
-    bozo: str | None          # what feedparser had to forgive, if anything
-    total_entries: int        # entries in the document, before the cap
-    hint_s: float = 0.0       # update period the feed announces (<ttl>, sy:updatePeriod)
-    hub: str | None = None    # WebSub hub it advertises (rel="hub")
+    bozo: str | None  # what feedparser had to forgive, if anything
+    total_entries: int  # entries in the document, before the cap
+    hint_s: float = 0.0  # update period the feed announces (<ttl>, sy:updatePeriod)
+    hub: str | None = None  # WebSub hub it advertises (rel="hub")
     self_url: str | None = None  # its own canonical URL (rel="self"), the WebSub topic
 
 
-def parse_feed(body: bytes, feed_url: str, headers: Mapping[str, str] | None = None,
-               max_entries: int = 200, polled_at: float | None = None,
-               max_text_bytes: int = 65536) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    feed_url: str,
+    headers: Mapping[str, str] | None = None,
+    max_entries: int = 200,
+    polled_at: float | None = None,
+    max_text_bytes: int = 65536,
+) -> ParsedFeed:
     """Items of a feed document; raises FeedError when nothing usable is in it."""
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers.setdefault("content-location", feed_url)
     body = bounded_feed(body, max_entries, max_text_bytes)
     try:
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers,
-                                  sanitize_html=False, resolve_relative_uris=True)
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=True,
+        )
     except Exception as e:  # feedparser can raise on pathological bytes
         raise FeedError(feed_url, f"unparseable: {type(e).__name__}") from e
     bozo = _bozo_reason(parsed)
@@ -63,10 +72,10 @@ def parse_feed(body: bytes, feed_url: str, headers: Mapping[str, str] | None = N
     now = time.time() if polled_at is None else polled_at
     items = [i for i in (_item(e, feed_url, now) for e in parsed.entries[:max_entries]) if i]
     meta = parsed.get("feed") or {}
-    hint = feed_hint_s(meta.get("ttl"), meta.get("sy_updateperiod"),
-                       meta.get("sy_updatefrequency"))
-    return ParsedFeed(tuple(items), bozo, len(parsed.entries), hint,
-                      _link(meta, "hub"), _link(meta, "self"))
+    hint = feed_hint_s(meta.get("ttl"), meta.get("sy_updateperiod"), meta.get("sy_updatefrequency"))
+    return ParsedFeed(
+        tuple(items), bozo, len(parsed.entries), hint, _link(meta, "hub"), _link(meta, "self")
+    )
 
 
 def _link(meta: Any, rel: str) -> str | None:
@@ -127,8 +136,14 @@ def read_opml(path: str) -> list[FeedSpec]:
     return out
 
 
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
-               "application/rdf+xml", "application/xml", "text/xml")
+_FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+)
 
 
 class _AlternateLinks(HTMLParser):
@@ -150,7 +165,7 @@ def alternate_feeds(body: bytes, base_url: str) -> list[str]:
     parser = _AlternateLinks()
     # html.parser is lenient, but a page is untrusted input.
     with contextlib.suppress(Exception):
-        parser.feed(body[:1024 * 1024].decode("utf-8", "replace"))
+        parser.feed(body[: 1024 * 1024].decode("utf-8", "replace"))
     out: list[str] = []
     for href, _ in parser.found:
         url = urljoin(base_url, href)

@@ -49,8 +49,15 @@ __all__ = [
 ]
 
 REFUSAL_REASONS: Final = frozenset(
-    {"scheme", "bad_url", "private_address", "redirects", "body_too_large", "robots",
-     "clean_timeout"}
+    {
+        "scheme",
+        "bad_url",
+        "private_address",
+        "redirects",
+        "body_too_large",
+        "robots",
+        "clean_timeout",
+    }
 )
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -102,14 +109,14 @@ _GUARD_MARKER: Final = "refused by newsingest address guard"
 class Politeness:
     """Per-host limits shared through Redis (workers.politeness), and robots.txt handling."""
 
-    host_concurrency: int = 2          # requests in flight to one host, all processes together
-    host_rate_per_s: float = 1.0       # requests per second to one host; 0: no limit
-    max_wait_s: float = 30.0           # a page waits this long for its host, then retries later
-    default_pause_s: float = 60.0      # a 429/503 without Retry-After pauses its host this long
-    max_pause_s: float = 86400.0       # a longer Retry-After is capped
-    robots: bool = True                # honour robots.txt for article pages
+    host_concurrency: int = 2  # requests in flight to one host, all processes together
+    host_rate_per_s: float = 1.0  # requests per second to one host; 0: no limit
+    max_wait_s: float = 30.0  # a page waits this long for its host, then retries later
+    default_pause_s: float = 60.0  # a 429/503 without Retry-After pauses its host this long
+    max_pause_s: float = 86400.0  # a longer Retry-After is capped
+    robots: bool = True  # honour robots.txt for article pages
     robots_timeout_s: float = 5.0
-    robots_ttl_s: float = 86400.0      # robots.txt cached per host this long
+    robots_ttl_s: float = 86400.0  # robots.txt cached per host this long
 
 
 @dataclass(frozen=True, slots=True)

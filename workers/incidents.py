@@ -19,8 +19,8 @@ from typing import Any
 from workers.records import Actor, Event, Location, Source
 
 MAX_GAP_DAYS = 1
-MAX_TOWN_KM = 10.0      # neighbouring villages of one battle (al-Fu'ah and Kafriya: 3 km)
-CREDIBLE = 0.4          # reports below this confidence do not set the lowest fatality figure
+MAX_TOWN_KM = 10.0  # neighbouring villages of one battle (al-Fu'ah and Kafriya: 3 km)
+CREDIBLE = 0.4  # reports below this confidence do not set the lowest fatality figure
 
 _FAMILY = {
     "Battles": "political violence",
@@ -30,7 +30,35 @@ _FAMILY = {
     "Riots": "demonstrations",
 }
 _GENERIC = frozenset(
-    ["the", "of", "and", "al", "el", "forces", "force", "group", "groups", "troops", "army", "militants", "militia", "fighters", "men", "unidentified", "unknown", "local", "government", "people", "civilians", "police", "security", "front", "state", "members"])
+    [
+        "the",
+        "of",
+        "and",
+        "al",
+        "el",
+        "forces",
+        "force",
+        "group",
+        "groups",
+        "troops",
+        "army",
+        "militants",
+        "militia",
+        "fighters",
+        "men",
+        "unidentified",
+        "unknown",
+        "local",
+        "government",
+        "people",
+        "civilians",
+        "police",
+        "security",
+        "front",
+        "state",
+        "members",
+    ]
+)
 _TOKEN = re.compile(r"[a-z]+")
 
 
@@ -49,9 +77,14 @@ class Match:
     score: float
 
     def provenance(self, report_id: str, source: Source | None) -> dict[str, Any]:
-        return {"report": report_id, "url": source.url if source else None, "reason": "merged",
-                "matched": list(self.matched), "distance_km": self.distance_km,
-                "time_gap_h": self.time_gap_h}
+        return {
+            "report": report_id,
+            "url": source.url if source else None,
+            "reason": "merged",
+            "matched": list(self.matched),
+            "distance_km": self.distance_km,
+            "time_gap_h": self.time_gap_h,
+        }
 
 
 def first_provenance(report_id: str, report: Event, reason: str = "first") -> dict[str, Any]:
@@ -82,7 +115,10 @@ def distance_km(a: Location, b: Location) -> float | None:
     if None in (a.lat, a.lon, b.lat, b.lon):
         return None
     la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))  # type: ignore[arg-type]
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
     return round(2 * 6371.0 * math.asin(min(1.0, math.sqrt(h))), 1)
 
 
@@ -106,7 +142,7 @@ def _tokens(actors: Sequence[Actor]) -> set[str]:
 
 
 def _actors(a: Event, b: Event) -> str | None:
-    """"shared" when the reports name a common actor, "unknown" when one names none, else None."""
+    """ "shared" when the reports name a common actor, "unknown" when one names none, else None."""
     if not a.actors or not b.actors:
         return "unknown"
     if _tokens(a.actors) & _tokens(b.actors):
@@ -135,8 +171,10 @@ def match(report: Event, event: Event) -> Match | None:
     actors = _actors(report, event)
     if place is None or actors is None:
         return None
-    if not (compatible_figures(report.fatalities, event.fatalities)
-            and compatible_figures(report.injured, event.injured)):
+    if not (
+        compatible_figures(report.fatalities, event.fatalities)
+        and compatible_figures(report.injured, event.injured)
+    ):
         return None
     matched = ["type family", f"place ({place[0]})", "date" if d1 == d2 else "date (1 day apart)"]
     if report.sub_event_type == event.sub_event_type:
@@ -160,8 +198,10 @@ def revision_score(new: Event, old: Event) -> float | None:
     m = match(new, old)
     if m is not None:
         return m.score
-    same_place = (new.location.country, new.location.admin1) == (old.location.country,
-                                                                 old.location.admin1)
+    same_place = (new.location.country, new.location.admin1) == (
+        old.location.country,
+        old.location.admin1,
+    )
     if family(new.event_type) == family(old.event_type) and same_place:
         return 0.5
     return None
@@ -200,13 +240,22 @@ def combine(event_id: str, reports: Sequence[Event], provenance: Sequence[dict[s
     for r in reports:
         miss *= 1.0 - r.confidence
     return replace(
-        base, id=event_id, location=located.location, date=dates[0] if dates else base.date,
-        actors=tuple(actors.values()), fatalities=_credible_min(dead),  # type: ignore[arg-type]
-        injured=_credible_min(hurt),  # type: ignore[arg-type]
-        fatalities_reported=({"min": min(v for v, _ in dead), "max": max(v for v, _ in dead)}
-                             if dead else None),
-        confidence=round(min(0.99, 1.0 - miss), 2), sources=tuple(sources.values()),
-        provenance=tuple(provenance), first_seen=None, updated=None, version=1,
+        base,
+        id=event_id,
+        location=located.location,
+        date=dates[0] if dates else base.date,
+        actors=tuple(actors.values()),
+        fatalities=_credible_min(dead),
+        injured=_credible_min(hurt),
+        fatalities_reported=(
+            {"min": min(v for v, _ in dead), "max": max(v for v, _ in dead)} if dead else None
+        ),
+        confidence=round(min(0.99, 1.0 - miss), 2),
+        sources=tuple(sources.values()),
+        provenance=tuple(provenance),
+        first_seen=None,
+        updated=None,
+        version=1,
     )
 
 
@@ -224,5 +273,7 @@ def neighbour_days(event: Event) -> list[tuple[str, str]]:
     if cell is None:
         return []
     d = date.fromisoformat(cell[1])
-    return [(cell[0], date.fromordinal(d.toordinal() + k).isoformat())
-            for k in range(-MAX_GAP_DAYS, MAX_GAP_DAYS + 1)]
+    return [
+        (cell[0], date.fromordinal(d.toordinal() + k).isoformat())
+        for k in range(-MAX_GAP_DAYS, MAX_GAP_DAYS + 1)
+    ]

@@ -7,36 +7,36 @@ import hashlib
 PREFIX = "newsingest"
 
 # Streams and consumer groups.
-ITEMS_STREAM = f"{PREFIX}:items"            # feed entries waiting for a worker
+ITEMS_STREAM = f"{PREFIX}:items"  # feed entries waiting for a worker
 ITEMS_GROUP = "workers"
-DEAD_STREAM = f"{PREFIX}:items:dead"        # entries that failed too many deliveries
-ITEM_ERRORS = f"{PREFIX}:items:errors"      # hash: entry id -> last error (for dead letters)
-EVENTS_STREAM = f"{PREFIX}:events:log"      # durable log of every created/updated message
+DEAD_STREAM = f"{PREFIX}:items:dead"  # entries that failed too many deliveries
+ITEM_ERRORS = f"{PREFIX}:items:errors"  # hash: entry id -> last error (for dead letters)
+EVENTS_STREAM = f"{PREFIX}:events:log"  # durable log of every created/updated message
 
 # Pub/sub.
 EVENTS_CHANNEL = f"{PREFIX}:events"
 
 # Rolling event store.
-EVENT_DATA = f"{PREFIX}:event"              # hash: event id -> event JSON
+EVENT_DATA = f"{PREFIX}:event"  # hash: event id -> event JSON
 # hash: event id -> "version|first_seen|seen_epoch|fingerprint"
 EVENT_META = f"{PREFIX}:event:meta"
 EVENTS_BY_DATE = f"{PREFIX}:events:by_date"  # zset: event id scored by event date (epoch s)
 EVENTS_BY_SEEN = f"{PREFIX}:events:by_seen"  # zset: event id scored by first_seen (for trimming)
 
 # Articles and dedup.
-ARTICLE_DATA = f"{PREFIX}:article"           # hash: article key -> article record JSON
+ARTICLE_DATA = f"{PREFIX}:article"  # hash: article key -> article record JSON
 ARTICLES_BY_SEEN = f"{PREFIX}:articles:by_seen"  # zset: article key scored by first_seen
-DEDUP_URL = f"{PREFIX}:dedup:url"            # hash: canonical URL -> article key
-DEDUP_TEXT = f"{PREFIX}:dedup:text"          # hash: normalised text hash -> article key
-DONE_ITEMS = f"{PREFIX}:items:done"          # zset: item id scored by time it was committed
+DEDUP_URL = f"{PREFIX}:dedup:url"  # hash: canonical URL -> article key
+DEDUP_TEXT = f"{PREFIX}:dedup:text"  # hash: normalised text hash -> article key
+DONE_ITEMS = f"{PREFIX}:items:done"  # zset: item id scored by time it was committed
 # Near-duplicate index (workers/dedupindex.py). Each indexed article has a number n (INCR).
-DEDUP_SEQ = f"{PREFIX}:dedup:seq"            # string: last article number given out
-DEDUP_FP = f"{PREFIX}:dedup:fp"              # hash: n -> packed fingerprint (binary)
-DEDUP_BAND_PREFIX = f"{PREFIX}:dedup:b:"     # small hashes per bucket: band field -> "n[,n...]"
+DEDUP_SEQ = f"{PREFIX}:dedup:seq"  # string: last article number given out
+DEDUP_FP = f"{PREFIX}:dedup:fp"  # hash: n -> packed fingerprint (binary)
+DEDUP_BAND_PREFIX = f"{PREFIX}:dedup:b:"  # small hashes per bucket: band field -> "n[,n...]"
 
 # Incidents: one public event merges the reports (per-article extracted events) of one incident.
-EVENT_REPORTS = f"{PREFIX}:event:reports"    # hash: report id -> report JSON (an Event)
-REPORT_EVENT = f"{PREFIX}:report:event"      # hash: report id -> id of the event holding it
+EVENT_REPORTS = f"{PREFIX}:event:reports"  # hash: report id -> report JSON (an Event)
+REPORT_EVENT = f"{PREFIX}:report:event"  # hash: report id -> id of the event holding it
 EVENT_CELL_PREFIX = f"{PREFIX}:events:cell:"  # set per "CC:YYYY-MM-DD": event ids (merge lookup)
 
 # Metrics shared by every process (hash: metric name|labels -> count).
@@ -49,22 +49,22 @@ BEATS_PREFIX = f"{PREFIX}:beats:"
 BEAT_INFO_PREFIX = f"{PREFIX}:beats:info:"
 
 # Feeds.
-FEED_STATE_PREFIX = f"{PREFIX}:feed:"         # hash per feed: etag, last_modified, status ...
-SEEN_PREFIX = f"{PREFIX}:seen:"               # zset per feed: entry id scored by first seen
-FEEDS = f"{PREFIX}:feeds"                    # set of feed URLs polled so far (before issue 5)
+FEED_STATE_PREFIX = f"{PREFIX}:feed:"  # hash per feed: etag, last_modified, status ...
+SEEN_PREFIX = f"{PREFIX}:seen:"  # zset per feed: entry id scored by first seen
+FEEDS = f"{PREFIX}:feeds"  # set of feed URLs polled so far (before issue 5)
 
 # Feed list and schedule shared by every poller (issue 5); members are feed_id(url).
-FEED_LIST = f"{PREFIX}:feeds:list"           # hash: feed id -> feed URL (what is polled)
-FEED_DUE = f"{PREFIX}:feeds:due"             # zset: feed id -> next due (epoch s)
-FEED_LEASES = f"{PREFIX}:feeds:leases"       # zset: feed id -> lease expiry of its poller
+FEED_LIST = f"{PREFIX}:feeds:list"  # hash: feed id -> feed URL (what is polled)
+FEED_DUE = f"{PREFIX}:feeds:due"  # zset: feed id -> next due (epoch s)
+FEED_LEASES = f"{PREFIX}:feeds:leases"  # zset: feed id -> lease expiry of its poller
 FEED_LEASE_OWNER = f"{PREFIX}:feeds:lease_owner"  # hash: feed id -> token of the lease holder
 
 # Politeness per host, shared by pollers and workers.
-HOST_PREFIX = f"{PREFIX}:host:"              # hash per host: paused_until, tat (next slot)
-ROBOTS_PREFIX = f"{PREFIX}:robots:"          # string per host: robots.txt as fetched (TTL)
+HOST_PREFIX = f"{PREFIX}:host:"  # hash per host: paused_until, tat (next slot)
+ROBOTS_PREFIX = f"{PREFIX}:robots:"  # string per host: robots.txt as fetched (TTL)
 
 # WebSub push subscriptions.
-WEBSUB_PREFIX = f"{PREFIX}:websub:"          # hash per subscription id: feed, hub, secret ...
+WEBSUB_PREFIX = f"{PREFIX}:websub:"  # hash per subscription id: feed, hub, secret ...
 
 
 def event_cell(country: str, day: str) -> str:

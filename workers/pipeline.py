@@ -39,15 +39,22 @@ class Pipeline:
     session: aiohttp.ClientSession
     limits: FetchLimits
     store: RollingStore
-    cpu: Sandbox            # a child process: cleaning and extraction off the loop, abandonable
+    cpu: Sandbox  # a child process: cleaning and extraction off the loop, abandonable
 
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
         """Queue handler: returns when the entry's effects are stored (then it is acked)."""
         item = Item.from_fields(fields)
         result = await self.process(entry_id, item)
         await self._observe(item, result)
-        log.info("entry=%s url=%s verdict=%s reason=%s created=%d updated=%d", entry_id,
-                 item.url, result.verdict, result.reason, result.created, result.updated)
+        log.info(
+            "entry=%s url=%s verdict=%s reason=%s created=%d updated=%d",
+            entry_id,
+            item.url,
+            result.verdict,
+            result.reason,
+            result.created,
+            result.updated,
+        )
 
     async def process(self, entry_id: str, item: Item) -> CommitResult:
         body, final_url = await self._fetch_page(item)
@@ -56,8 +63,14 @@ class Pipeline:
         except FetchRefused as e:  # clean_timeout
             await note_refusal(self.redis, e, "page")
             raise
-        return await self.store.commit(entry_id, analysis.article, list(analysis.events),
-                                       utc_now(), item.polled_at, analysis.fingerprint)
+        return await self.store.commit(
+            entry_id,
+            analysis.article,
+            list(analysis.events),
+            utc_now(),
+            item.polled_at,
+            analysis.fingerprint,
+        )
 
     async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
         try:
@@ -75,12 +88,18 @@ class Pipeline:
             return
         now = utc_now()
         if item.polled_at:
-            await metrics.observe(self.redis, "newsingest_pipeline_latency_seconds",
-                                  max(0.0, now.timestamp() - item.polled_at))
+            await metrics.observe(
+                self.redis,
+                "newsingest_pipeline_latency_seconds",
+                max(0.0, now.timestamp() - item.polled_at),
+            )
         published = parse_iso(item.published)
         if published:
-            await metrics.observe(self.redis, "newsingest_ingest_lag_seconds",
-                                  max(0.0, (now - published).total_seconds()))
+            await metrics.observe(
+                self.redis,
+                "newsingest_ingest_lag_seconds",
+                max(0.0, (now - published).total_seconds()),
+            )
 
 
 def analyse_page(body: bytes, final_url: str, item: Item) -> Analysis:
@@ -92,23 +111,42 @@ def analyse_page(body: bytes, final_url: str, item: Item) -> Analysis:
     # One pass over the words gives the exact text hash and the near-duplicate fingerprint.
     fp = fingerprint(page.text)
     article = Article(
-        key=key, url=item.url, canonical_url=canonical, text_hash=fp.text_hash,
-        title=page.title or item.title or None, feed=item.feed, published=published,
-        language=page.language, item_id=item.item_id, text=page.text,
+        key=key,
+        url=item.url,
+        canonical_url=canonical,
+        text_hash=fp.text_hash,
+        title=page.title or item.title or None,
+        feed=item.feed,
+        published=published,
+        language=page.language,
+        item_id=item.item_id,
+        text=page.text,
     )
-    doc = Document(text=page.text, doc_id=key, title=article.title, published=published,
-                   url=canonical, feed=item.feed, language=page.language)
+    doc = Document(
+        text=page.text,
+        doc_id=key,
+        title=article.title,
+        published=published,
+        url=canonical,
+        feed=item.feed,
+        language=page.language,
+    )
     return Analysis(article, tuple(extract_events(doc)), fp)
 
 
-_WARM_UP_PAGE = (b"<html lang='en'><head><title>Warm-up</title></head><body><article><p>"
-                 b"Police said two people were killed and five injured when gunmen attacked a "
-                 b"market in Kano, Nigeria, on Monday, and protesters later marched in Lagos."
-                 b"</p></article></body></html>")
+_WARM_UP_PAGE = (
+    b"<html lang='en'><head><title>Warm-up</title></head><body><article><p>"
+    b"Police said two people were killed and five injured when gunmen attacked a "
+    b"market in Kano, Nigeria, on Monday, and protesters later marched in Lagos."
+    b"</p></article></body></html>"
+)
 
 
 def warm_up() -> None:
     """Run one small page through clean and extract, so the gazetteer, lexicons and compiled
     patterns load before the first real entry instead of inside its latency."""
-    analyse_page(_WARM_UP_PAGE, "http://warm-up.invalid/",
-                 Item(item_id="warm-up", url="http://warm-up.invalid/", feed=""))
+    analyse_page(
+        _WARM_UP_PAGE,
+        "http://warm-up.invalid/",
+        Item(item_id="warm-up", url="http://warm-up.invalid/", feed=""),
+    )

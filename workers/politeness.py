@@ -27,9 +27,9 @@ from workers.scripts import lua
 log = logging.getLogger(__name__)
 
 ROBOTS_AGENT = "newsingest"
-ROBOTS_MAX_BYTES = 512 * 1024          # RFC 9309 asks parsers to read at least 500 KiB
-ROBOTS_RETRY_S = 600.0                 # an unreachable robots.txt is asked again after this
-_UNREACHABLE = "\x00unreachable"       # cached marker: robots.txt answered 5xx or not at all
+ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309 asks parsers to read at least 500 KiB
+ROBOTS_RETRY_S = 600.0  # an unreachable robots.txt is asked again after this
+_UNREACHABLE = "\x00unreachable"  # cached marker: robots.txt answered 5xx or not at all
 _PAUSE_STATUSES = frozenset({429, 503})
 
 
@@ -52,8 +52,9 @@ def spacing_s(p: Politeness) -> float:
 
 async def note_refusal(redis: Any, e: FetchRefused, stage: str) -> None:
     """One log line with the URL and reason, and the newsingest_fetch_refused count."""
-    log.warning("url=%s refused reason=%s stage=%s detail=%r", e.source, e.reason_code, stage,
-                e.detail)
+    log.warning(
+        "url=%s refused reason=%s stage=%s detail=%r", e.source, e.reason_code, stage, e.detail
+    )
     await metrics.incr(redis, "newsingest_fetch_refused", reason=e.reason_code)
 
 
@@ -67,9 +68,10 @@ class HostGate:
 
     async def try_acquire(self, host: str, token: str, hold_s: float) -> float:
         """0 when a slot was taken for `token`, else seconds until one may be free."""
-        wait = await self._acquire(keys=[keys.host(host), keys.host_inflight(host)],
-                                   args=[time.time(), token, self.p.host_concurrency,
-                                         spacing_s(self.p), hold_s])
+        wait = await self._acquire(
+            keys=[keys.host(host), keys.host_inflight(host)],
+            args=[time.time(), token, self.p.host_concurrency, spacing_s(self.p), hold_s],
+        )
         return float(wait)
 
     @contextlib.asynccontextmanager
@@ -79,8 +81,9 @@ class HostGate:
         deadline = time.monotonic() + self.p.max_wait_s
         while (wait := await self.try_acquire(host, token, hold_s)) > 0:
             if time.monotonic() + wait > deadline:
-                raise FetchError(url, f"host {host} busy or paused for {wait:.1f}s",
-                                 retry_after_s=wait)
+                raise FetchError(
+                    url, f"host {host} busy or paused for {wait:.1f}s", retry_after_s=wait
+                )
             await asyncio.sleep(min(wait, 1.0))
         try:
             yield host
@@ -101,16 +104,21 @@ class HostGate:
 class Robots:
     """robots.txt per host, cached in Redis for every process and parsed once per process."""
 
-    def __init__(self, redis: Any, session: aiohttp.ClientSession, limits: FetchLimits,
-                 gate: HostGate) -> None:
+    def __init__(
+        self, redis: Any, session: aiohttp.ClientSession, limits: FetchLimits, gate: HostGate
+    ) -> None:
         self.redis = redis
         self.session = session
         self.gate = gate
         self._locks: dict[str, asyncio.Lock] = {}
-        self.limits = FetchLimits(timeout_s=limits.politeness.robots_timeout_s,
-                                  max_body_bytes=ROBOTS_MAX_BYTES, max_redirects=5,
-                                  allow_networks=limits.allow_networks,
-                                  user_agent=limits.user_agent, politeness=limits.politeness)
+        self.limits = FetchLimits(
+            timeout_s=limits.politeness.robots_timeout_s,
+            max_body_bytes=ROBOTS_MAX_BYTES,
+            max_redirects=5,
+            allow_networks=limits.allow_networks,
+            user_agent=limits.user_agent,
+            politeness=limits.politeness,
+        )
         self._parsed: dict[str, tuple[float, RobotFileParser | None]] = {}
 
     async def check(self, url: str) -> None:
@@ -161,8 +169,9 @@ def _parse(text: str) -> RobotFileParser:
 _GATES: dict[int, tuple[HostGate, Robots]] = {}
 
 
-def _for(redis: Any, session: aiohttp.ClientSession,
-         limits: FetchLimits) -> tuple[HostGate, Robots]:
+def _for(
+    redis: Any, session: aiohttp.ClientSession, limits: FetchLimits
+) -> tuple[HostGate, Robots]:
     # One gate and robots cache per Redis client: the pipeline has no field for them.
     found = _GATES.get(id(redis))
     if found is None or found[0].redis is not redis:
@@ -172,9 +181,14 @@ def _for(redis: Any, session: aiohttp.ClientSession,
     return found
 
 
-async def polite_fetch(redis: Any, session: aiohttp.ClientSession, url: str,
-                       limits: FetchLimits, headers: Mapping[str, str] | None = None,
-                       robots: bool = True) -> FetchResult:
+async def polite_fetch(
+    redis: Any,
+    session: aiohttp.ClientSession,
+    url: str,
+    limits: FetchLimits,
+    headers: Mapping[str, str] | None = None,
+    robots: bool = True,
+) -> FetchResult:
     """fetch() inside the host's shared limits, after robots.txt when `robots` is on."""
     gate, robots_cache = _for(redis, session, limits)
     if robots and limits.politeness.robots:

@@ -36,7 +36,7 @@ class QueueSettings:
     block_ms: int = 1000
     claim_idle_s: float = 60.0
     max_deliveries: int = 5
-    grace_s: float = 8.0          # in-flight entries may finish this long after stop
+    grace_s: float = 8.0  # in-flight entries may finish this long after stop
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -56,8 +56,13 @@ def parse_entries(reply: Any) -> list[tuple[str, dict[str, str]]]:
     """Entries from an XREADGROUP or XAUTOCLAIM reply (RESP2 shapes, see service/redisconn.py)."""
     if not reply:
         return []
-    if isinstance(reply, list) and reply and isinstance(reply[0], list) and len(reply[0]) == 2 \
-            and isinstance(reply[0][1], list):
+    if (
+        isinstance(reply, list)
+        and reply
+        and isinstance(reply[0], list)
+        and len(reply[0]) == 2
+        and isinstance(reply[0][1], list)
+    ):
         return [(eid, fields) for _, entries in reply for eid, fields in entries if fields]
     return [(eid, fields) for eid, fields in reply if fields]
 
@@ -96,8 +101,11 @@ class Consumer:
 
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:
         while len(self.in_flight) >= self.s.concurrency and not stop.is_set():
-            await asyncio.wait(self.in_flight.values(), timeout=min(1.0, self._refresh_every_s()),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                self.in_flight.values(),
+                timeout=min(1.0, self._refresh_every_s()),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             await self._refresh_in_flight()
 
     def _refresh_every_s(self) -> float:
@@ -109,8 +117,14 @@ class Consumer:
         if not self.in_flight or time.monotonic() < self._next_refresh:
             return
         self._next_refresh = time.monotonic() + self._refresh_every_s()
-        await self.redis.xclaim(self.s.stream, self.s.group, self.name, min_idle_time=0,
-                                message_ids=list(self.in_flight), justid=True)
+        await self.redis.xclaim(
+            self.s.stream,
+            self.s.group,
+            self.name,
+            min_idle_time=0,
+            message_ids=list(self.in_flight),
+            justid=True,
+        )
 
     async def _next_batch(self) -> list[tuple[str, dict[str, str]]]:
         free = self.s.concurrency - len(self.in_flight)
@@ -119,15 +133,21 @@ class Consumer:
             claimed = await self._reclaim(free)
             if claimed:
                 return claimed
-        reply = await self.redis.xreadgroup(self.s.group, self.name, {self.s.stream: ">"},
-                                            count=free, block=self.s.block_ms)
+        reply = await self.redis.xreadgroup(
+            self.s.group, self.name, {self.s.stream: ">"}, count=free, block=self.s.block_ms
+        )
         return parse_entries(reply)
 
     async def _reclaim(self, count: int) -> list[tuple[str, dict[str, str]]]:
         """Entries idle past claim_idle_s (worker died or failed); dead-letter the hopeless."""
-        reply = await self.redis.xautoclaim(self.s.stream, self.s.group, self.name,
-                                            min_idle_time=int(self.s.claim_idle_s * 1000),
-                                            start_id="0-0", count=count)
+        reply = await self.redis.xautoclaim(
+            self.s.stream,
+            self.s.group,
+            self.name,
+            min_idle_time=int(self.s.claim_idle_s * 1000),
+            start_id="0-0",
+            count=count,
+        )
         entries = parse_entries(reply[1] if len(reply) > 1 else [])
         live = []
         for entry_id, fields in entries:
@@ -174,13 +194,18 @@ class Consumer:
 
     async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
         """Move an entry to the dead-letter stream with its error, then ack it."""
-        args = [self.s.group, entry_id, error[:500],
-                metrics.field("newsingest_items_dead_lettered"),
-                metrics.field("newsingest_articles", verdict="failed")]
+        args = [
+            self.s.group,
+            entry_id,
+            error[:500],
+            metrics.field("newsingest_items_dead_lettered"),
+            metrics.field("newsingest_articles", verdict="failed"),
+        ]
         for name, value in fields.items():
             args += [name, value]
-        moved = await self._dead(keys=[self.s.stream, self.s.dead_stream, keys.ITEM_ERRORS,
-                                       keys.METRICS], args=args)
+        moved = await self._dead(
+            keys=[self.s.stream, self.s.dead_stream, keys.ITEM_ERRORS, keys.METRICS], args=args
+        )
         if moved:
             log.warning("entry=%s outcome=dead_letter error=%r", entry_id, error)
 

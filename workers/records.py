@@ -34,11 +34,11 @@ def parse_iso(value: str | None) -> datetime | None:
 class Item:
     """One feed entry queued for the workers."""
 
-    item_id: str            # guid, else canonical link
-    url: str                # the article page
-    feed: str               # feed URL it came from
+    item_id: str  # guid, else canonical link
+    url: str  # the article page
+    feed: str  # feed URL it came from
     title: str = ""
-    published: str | None = None   # ISO, from the feed
+    published: str | None = None  # ISO, from the feed
     summary: str = ""
     polled_at: float = 0.0  # epoch seconds when the poll saw it (for latency)
 
@@ -80,7 +80,7 @@ class Document:
 class Location:
     name: str | None = None
     admin1: str | None = None
-    country: str | None = None     # ISO 3166-1 alpha-2
+    country: str | None = None  # ISO 3166-1 alpha-2
     lat: float | None = None
     lon: float | None = None
 
@@ -88,9 +88,9 @@ class Location:
 @dataclass(frozen=True, slots=True)
 class Actor:
     name: str
-    role: str                      # "actor1" (who acted) or "actor2" (on whom)
-    kind: str | None = None        # state forces, rebel group, protesters ...
-    country: str | None = None     # ISO 3166-1 alpha-2
+    role: str  # "actor1" (who acted) or "actor2" (on whom)
+    kind: str | None = None  # state forces, rebel group, protesters ...
+    country: str | None = None  # ISO 3166-1 alpha-2
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +153,9 @@ class Event:
 class Verdict:
     """Dedup decision for an article: new, duplicate or update, and why."""
 
-    verdict: str                    # "new" | "duplicate" | "update"
-    reason: str                     # "canonical_url" | "text_hash" | "near_duplicate" | "first"
-    matched: str | None = None      # article key it matched
+    verdict: str  # "new" | "duplicate" | "update"
+    reason: str  # "canonical_url" | "text_hash" | "near_duplicate" | "first"
+    matched: str | None = None  # article key it matched
     similarity: float | None = None
 
 
@@ -163,7 +163,7 @@ class Verdict:
 class Article:
     """A cleaned article as the workers keep it, with its dedup keys."""
 
-    key: str                        # stable id: hash of the canonical URL
+    key: str  # stable id: hash of the canonical URL
     url: str
     canonical_url: str
     text_hash: str

@@ -55,9 +55,12 @@ class Sandbox:
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=1, initializer=_child_init,
-                                   initargs=(os.getpid(), self._initializer),
-                                   mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=1,
+            initializer=_child_init,
+            initargs=(os.getpid(), self._initializer),
+            mp_context=multiprocessing.get_context("spawn"),
+        )
 
     async def run(self, url: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) in the child; FetchRefused('clean_timeout') past the deadline."""
@@ -67,8 +70,9 @@ class Sandbox:
                 return await asyncio.wait_for(future, self.timeout_s)
             except TimeoutError:  # the caller logs and counts the refusal
                 self._replace()
-                raise FetchRefused(url, "clean_timeout",
-                                   f"analysis took longer than {self.timeout_s:g}s") from None
+                raise FetchRefused(
+                    url, "clean_timeout", f"analysis took longer than {self.timeout_s:g}s"
+                ) from None
             except BrokenProcessPool as e:
                 self._replace()
                 raise CleanError(url, "analysis process died") from e

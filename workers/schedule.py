@@ -15,8 +15,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 # sy:updatePeriod values in seconds (RSS 1.0 syndication module).
-_SY_PERIOD_S = {"hourly": 3600.0, "daily": 86400.0, "weekly": 7 * 86400.0,
-                "monthly": 30 * 86400.0, "yearly": 365 * 86400.0}
+_SY_PERIOD_S = {
+    "hourly": 3600.0,
+    "daily": 86400.0,
+    "weekly": 7 * 86400.0,
+    "monthly": 30 * 86400.0,
+    "yearly": 365 * 86400.0,
+}
 _MAX_AGE = re.compile(r"(?:^|,)\s*(s-maxage|max-age)\s*=\s*\"?(\d+)", re.IGNORECASE)
 _NO_STORE = re.compile(r"(?:^|,)\s*(no-store|no-cache)\b", re.IGNORECASE)
 # Weight of the newest observation in the entry-rate average: about the last five polls count.
@@ -31,12 +36,12 @@ _MAX_GROWTH = 2.0
 class ScheduleSettings:
     """Bounds of the policy, from [feeds] in the config."""
 
-    interval_s: float = 300.0          # first interval of a new feed
-    min_interval_s: float = 60.0       # never poll one feed more often (hints included)
+    interval_s: float = 300.0  # first interval of a new feed
+    min_interval_s: float = 60.0  # never poll one feed more often (hints included)
     max_interval_s: float = 6 * 3600.0  # never poll one feed less often (unless paused)
-    backoff_max_s: float = 3600.0      # ceiling of the error backoff
-    pause_after_errors: int = 10       # consecutive failures before a feed is paused
-    jitter: float = 0.1                # +-fraction added to every interval: spreads the herd
+    backoff_max_s: float = 3600.0  # ceiling of the error backoff
+    pause_after_errors: int = 10  # consecutive failures before a feed is paused
+    jitter: float = 0.1  # +-fraction added to every interval: spreads the herd
     max_retry_after_s: float = 86400.0  # a Retry-After longer than this is capped
 
 
@@ -44,10 +49,10 @@ class ScheduleSettings:
 class FeedClock:
     """The scheduling state kept per feed between polls."""
 
-    interval_s: float = 0.0            # 0: not learned yet, use ScheduleSettings.interval_s
-    rate_per_s: float = -1.0           # average new entries per second; < 0: unknown
-    errors: int = 0                    # consecutive failures
-    last_poll: float = 0.0             # epoch seconds of the previous poll, 0 if none
+    interval_s: float = 0.0  # 0: not learned yet, use ScheduleSettings.interval_s
+    rate_per_s: float = -1.0  # average new entries per second; < 0: unknown
+    errors: int = 0  # consecutive failures
+    last_poll: float = 0.0  # epoch seconds of the previous poll, 0 if none
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +60,10 @@ class Observation:
     """What one poll saw."""
 
     now: float
-    ok: bool                           # False: fetch or parse failed
+    ok: bool  # False: fetch or parse failed
     new_entries: int = 0
-    window_entries: int = 0            # entries the feed listed (after our cap)
-    hint_s: float = 0.0                # the feed's or server's own "not before" (ttl, max-age ...)
+    window_entries: int = 0  # entries the feed listed (after our cap)
+    hint_s: float = 0.0  # the feed's or server's own "not before" (ttl, max-age ...)
     retry_after_s: float | None = None  # from a 429/503
 
 
@@ -66,21 +71,23 @@ class Observation:
 class Decision:
     """When to poll next and the state to keep."""
 
-    next_due: float                    # epoch seconds; meaningless when paused
+    next_due: float  # epoch seconds; meaningless when paused
     clock: FeedClock
     paused: bool = False
     overflowed: bool = False
 
 
-def next_poll(clock: FeedClock, obs: Observation, s: ScheduleSettings,
-              rng: random.Random | None = None) -> Decision:
+def next_poll(
+    clock: FeedClock, obs: Observation, s: ScheduleSettings, rng: random.Random | None = None
+) -> Decision:
     """The next poll time after `obs`, and the feed's updated clock."""
     rng = rng or random.Random()
     if not obs.ok:
         return _after_error(clock, obs, s, rng)
     rate = learned_rate(clock, obs)
-    overflowed = clock.last_poll > 0 and obs.window_entries > 0 and \
-        obs.new_entries >= obs.window_entries
+    overflowed = (
+        clock.last_poll > 0 and obs.window_entries > 0 and obs.new_entries >= obs.window_entries
+    )
     previous = clock.interval_s or _clamp(s.interval_s, s)
     interval = min(interval_for_rate(rate, s), max(previous * _MAX_GROWTH, s.min_interval_s))
     if overflowed:
@@ -117,15 +124,17 @@ def backoff_s(errors: int, interval_s: float, ceiling_s: float, rng: random.Rand
     return float(base * rng.uniform(0.8, 1.2))
 
 
-def _after_error(clock: FeedClock, obs: Observation, s: ScheduleSettings,
-                 rng: random.Random) -> Decision:
+def _after_error(
+    clock: FeedClock, obs: Observation, s: ScheduleSettings, rng: random.Random
+) -> Decision:
     errors = clock.errors + 1
     interval = clock.interval_s or _clamp(s.interval_s, s)
     delay = backoff_s(errors, min(interval, s.backoff_max_s), s.backoff_max_s, rng)
     if obs.retry_after_s is not None:
         delay = max(delay, min(obs.retry_after_s, s.max_retry_after_s))
-    new_clock = FeedClock(interval_s=interval, rate_per_s=clock.rate_per_s, errors=errors,
-                          last_poll=clock.last_poll)
+    new_clock = FeedClock(
+        interval_s=interval, rate_per_s=clock.rate_per_s, errors=errors, last_poll=clock.last_poll
+    )
     return Decision(obs.now + delay, new_clock, paused=errors >= s.pause_after_errors)
 
 

@@ -23,16 +23,40 @@ from workers.scripts import lua
 
 # Fields the commit script adds to an event body; the body itself is serialised without them.
 _STAMPS = ("first_seen", "updated", "version")
-MAX_ATTEMPTS = 12           # commits retried on a changed snapshot before the entry is retried
+MAX_ATTEMPTS = 12  # commits retried on a changed snapshot before the entry is retried
 
-COMMIT_KEYS = [keys.DONE_ITEMS, keys.DEDUP_URL, keys.DEDUP_TEXT, keys.ARTICLE_DATA,
-               keys.ARTICLES_BY_SEEN, keys.EVENT_DATA, keys.EVENT_META, keys.EVENTS_BY_DATE,
-               keys.EVENTS_BY_SEEN, keys.EVENTS_STREAM, keys.METRICS, keys.DEDUP_SEQ,
-               keys.DEDUP_FP, keys.EVENT_REPORTS, keys.REPORT_EVENT]
-TRIM_KEYS = [keys.EVENT_DATA, keys.EVENT_META, keys.EVENTS_BY_DATE, keys.EVENTS_BY_SEEN,
-             keys.ARTICLE_DATA, keys.ARTICLES_BY_SEEN, keys.DEDUP_URL, keys.DEDUP_TEXT,
-             keys.DONE_ITEMS, keys.EVENTS_STREAM, keys.DEDUP_FP, keys.EVENT_REPORTS,
-             keys.REPORT_EVENT]
+COMMIT_KEYS = [
+    keys.DONE_ITEMS,
+    keys.DEDUP_URL,
+    keys.DEDUP_TEXT,
+    keys.ARTICLE_DATA,
+    keys.ARTICLES_BY_SEEN,
+    keys.EVENT_DATA,
+    keys.EVENT_META,
+    keys.EVENTS_BY_DATE,
+    keys.EVENTS_BY_SEEN,
+    keys.EVENTS_STREAM,
+    keys.METRICS,
+    keys.DEDUP_SEQ,
+    keys.DEDUP_FP,
+    keys.EVENT_REPORTS,
+    keys.REPORT_EVENT,
+]
+TRIM_KEYS = [
+    keys.EVENT_DATA,
+    keys.EVENT_META,
+    keys.EVENTS_BY_DATE,
+    keys.EVENTS_BY_SEEN,
+    keys.ARTICLE_DATA,
+    keys.ARTICLES_BY_SEEN,
+    keys.DEDUP_URL,
+    keys.DEDUP_TEXT,
+    keys.DONE_ITEMS,
+    keys.EVENTS_STREAM,
+    keys.DEDUP_FP,
+    keys.EVENT_REPORTS,
+    keys.REPORT_EVENT,
+]
 
 
 class CommitConflict(RuntimeError):
@@ -41,7 +65,7 @@ class CommitConflict(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class CommitResult:
-    verdict: str        # new | duplicate | update | done (this entry was committed before)
+    verdict: str  # new | duplicate | update | done (this entry was committed before)
     reason: str
     matched: str | None
     created: int
@@ -66,8 +90,8 @@ class _Incident:
     event_id: str
     reports: list[Event]
     provenance: list[dict[str, Any]]
-    version: int                    # as stored; 0 = not stored yet (commit.lua checks it)
-    cell: str                       # merge cell it is filed under now ("" for none)
+    version: int  # as stored; 0 = not stored yet (commit.lua checks it)
+    cell: str  # merge cell it is filed under now ("" for none)
     changed: bool = False
 
     def event(self) -> Event:
@@ -83,7 +107,7 @@ class _Plan:
 
     touched: dict[str, _Incident] = field(default_factory=dict)
     reports: list[tuple[str, Event, str]] = field(default_factory=list)  # rid, report, event id
-    rids: list[str] = field(default_factory=list)                       # this article's reports
+    rids: list[str] = field(default_factory=list)  # this article's reports
 
     def assign(self, rid: str, report: Event, inc: _Incident) -> None:
         inc.changed = True
@@ -131,58 +155,103 @@ class RollingStore:
         self._trim = redis.register_script(lua("members.lua", "trim.lua"))
         self._snapshot = redis.register_script(lua("snapshot.lua"))
 
-    async def commit(self, entry_id: str, article: Article, events: list[Event],
-                     now: datetime, polled_at: float,
-                     fingerprint: dedup.Fingerprint | None = None) -> CommitResult:
+    async def commit(
+        self,
+        entry_id: str,
+        article: Article,
+        events: list[Event],
+        now: datetime,
+        polled_at: float,
+        fingerprint: dedup.Fingerprint | None = None,
+    ) -> CommitResult:
         """Judge the article, merge its events into incidents, store, log, publish, mark done."""
         fp = fingerprint if fingerprint is not None else dedup.fingerprint(article.text)
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            snap = await dedupindex.snapshot(self.redis, self._snapshot, entry_id,
-                                             article.canonical_url, article.text_hash, fp)
+            snap = await dedupindex.snapshot(
+                self.redis, self._snapshot, entry_id, article.canonical_url, article.text_hash, fp
+            )
             if snap is None:
                 return CommitResult("done", "", None, 0, 0)
             verdict = judge(article, fp, snap)
-            owner = verdict.matched if verdict.verdict == "update" and verdict.matched else article.key
+            owner = (
+                verdict.matched if verdict.verdict == "update" and verdict.matched else article.key
+            )
             plan, old_urls = _Plan(), []
             if verdict.verdict != "duplicate":
                 old_urls = await self._plan(plan, verdict, owner, events)
             args = self._article_args(entry_id, article, verdict, owner, fp, snap, plan, old_urls)
-            raw = await self._commit(keys=COMMIT_KEYS,
-                                     args=self._header(entry_id, now, polled_at) + args
-                                     + self._event_args(plan, now))
+            raw = await self._commit(
+                keys=COMMIT_KEYS,
+                args=self._header(entry_id, now, polled_at) + args + self._event_args(plan, now),
+            )
             if raw[0] != "retry":
-                return CommitResult(raw[0], raw[1], raw[2] or None, int(raw[3]), int(raw[4]),
-                                    verdict.similarity, attempt)
+                return CommitResult(
+                    raw[0],
+                    raw[1],
+                    raw[2] or None,
+                    int(raw[3]),
+                    int(raw[4]),
+                    verdict.similarity,
+                    attempt,
+                )
             await asyncio.sleep(random.uniform(0, 0.002 * attempt))
         raise CommitConflict(f"entry {entry_id}: index kept changing over {MAX_ATTEMPTS} attempts")
 
     def _header(self, entry_id: str, now: datetime, polled_at: float) -> list[Any]:
-        return [entry_id, now.timestamp(), iso(now), keys.EVENTS_CHANNEL, polled_at,
-                metrics.field("newsingest_articles", verdict=""),
-                metrics.field("newsingest_events_published", kind="")]
+        return [
+            entry_id,
+            now.timestamp(),
+            iso(now),
+            keys.EVENTS_CHANNEL,
+            polled_at,
+            metrics.field("newsingest_articles", verdict=""),
+            metrics.field("newsingest_events_published", kind=""),
+        ]
 
-    def _article_args(self, entry_id: str, article: Article, verdict: Verdict, owner: str,
-                      fp: dedup.Fingerprint, snap: dedupindex.Snapshot, plan: _Plan,
-                      old_urls: list[str]) -> list[Any]:
+    def _article_args(
+        self,
+        entry_id: str,
+        article: Article,
+        verdict: Verdict,
+        owner: str,
+        fp: dedup.Fingerprint,
+        snap: dedupindex.Snapshot,
+        plan: _Plan,
+        old_urls: list[str],
+    ) -> list[Any]:
         record = json.loads(article.to_json(verdict))
         if verdict.verdict != "duplicate":
             record["reports"] = plan.rids
             urls = sorted({*old_urls, article.canonical_url})
-            if len(urls) > 1:   # trim.lua falls back to canonical_url: no copy of it needed
+            if len(urls) > 1:  # trim.lua falls back to canonical_url: no copy of it needed
                 record["urls"] = urls
         indexable = bool(snap.slots)
         packed = dedupindex.pack(owner, fp) if indexable and verdict.verdict != "duplicate" else b""
         owner_n = snap.numbers.get(owner, "") if verdict.verdict == "update" else ""
         old_fp = snap.fingerprints.get(owner) if verdict.verdict == "update" else None
-        removes = ([s for s in dedupindex.band_slots(old_fp) if s not in set(snap.slots)]
-                   if old_fp is not None and indexable else [])
-        args: list[Any] = [verdict.verdict, verdict.reason, verdict.matched or "", article.key,
-                           owner, article.canonical_url, article.text_hash,
-                           json.dumps(record, ensure_ascii=False), packed, owner_n,
-                           snap.url_owner, snap.text_owner, keys.DEDUP_BAND_PREFIX,
-                           dedupindex.encode_slots(snap.slots, snap.slot_values),
-                           dedupindex.encode_slots(snap.slots if packed else []),
-                           dedupindex.encode_slots(removes)]
+        removes = (
+            [s for s in dedupindex.band_slots(old_fp) if s not in set(snap.slots)]
+            if old_fp is not None and indexable
+            else []
+        )
+        args: list[Any] = [
+            verdict.verdict,
+            verdict.reason,
+            verdict.matched or "",
+            article.key,
+            owner,
+            article.canonical_url,
+            article.text_hash,
+            json.dumps(record, ensure_ascii=False),
+            packed,
+            owner_n,
+            snap.url_owner,
+            snap.text_owner,
+            keys.DEDUP_BAND_PREFIX,
+            dedupindex.encode_slots(snap.slots, snap.slot_values),
+            dedupindex.encode_slots(snap.slots if packed else []),
+            dedupindex.encode_slots(removes),
+        ]
         return args
 
     def _event_args(self, plan: _Plan, now: datetime) -> list[Any]:
@@ -190,8 +259,15 @@ class RollingStore:
         for inc in plan.touched.values():
             ev = inc.event()
             body = event_body(ev)
-            args += [inc.event_id, body, hashlib.sha1(body.encode()).hexdigest()[:16],
-                     _date_epoch(ev, now), inc.version, _cell(ev), inc.cell]
+            args += [
+                inc.event_id,
+                body,
+                hashlib.sha1(body.encode()).hexdigest()[:16],
+                _date_epoch(ev, now),
+                inc.version,
+                _cell(ev),
+                inc.cell,
+            ]
         args.append(len(plan.reports))
         for rid, report, eid in plan.reports:
             args += [rid, report.to_json(), eid]
@@ -199,8 +275,9 @@ class RollingStore:
 
     # --- incidents ------------------------------------------------------------------------
 
-    async def _plan(self, plan: _Plan, verdict: Verdict, owner: str,
-                    reports: list[Event]) -> list[str]:
+    async def _plan(
+        self, plan: _Plan, verdict: Verdict, owner: str, reports: list[Event]
+    ) -> list[str]:
         """Assign each report to an incident; returns the owner's earlier URLs (for updates)."""
         old_urls: list[str] = []
         pending = list(reports)
@@ -228,12 +305,21 @@ class RollingStore:
             return reports
         raws = await self.redis.hmget(keys.EVENT_REPORTS, old_rids)
         owners = await self.redis.hmget(keys.REPORT_EVENT, old_rids)
-        old = {rid: (Event.from_json(raw), eid)
-               for rid, raw, eid in zip(old_rids, raws, owners, strict=True) if raw and eid}
+        old = {
+            rid: (Event.from_json(raw), eid)
+            for rid, raw, eid in zip(old_rids, raws, owners, strict=True)
+            if raw and eid
+        }
         loaded = await self._load({eid for _, eid in old.values()})
-        pairs = sorted(((score, i, rid) for i, r in enumerate(reports)
-                        for rid, (o, _) in old.items()
-                        if (score := incidents.revision_score(r, o)) is not None), reverse=True)
+        pairs = sorted(
+            (
+                (score, i, rid)
+                for i, r in enumerate(reports)
+                for rid, (o, _) in old.items()
+                if (score := incidents.revision_score(r, o)) is not None
+            ),
+            reverse=True,
+        )
         used_reports: set[int] = set()
         used_rids: set[str] = set()
         for _, i, rid in pairs:
@@ -255,8 +341,11 @@ class RollingStore:
         ids = set(await self.redis.sunion(cells)) if cells else set()
         loaded = await self._load(ids | {rid}, plan)
         # One article reports an incident once: never merge two of its reports together.
-        candidates = [inc for eid, inc in loaded.items() if eid in ids and not own & set(inc.rids())
-                      and not set(plan.rids) & set(inc.rids())]
+        candidates = [
+            inc
+            for eid, inc in loaded.items()
+            if eid in ids and not own & set(inc.rids()) and not set(plan.rids) & set(inc.rids())
+        ]
         found = incidents.best_match(report, [inc.event() for inc in candidates])
         if found is not None:
             event, m = found
@@ -270,8 +359,9 @@ class RollingStore:
         while eid in loaded or eid in plan.touched:
             eid, k = f"{rid}~{k}", k + 1
             loaded.update(await self._load({eid}, plan))
-        inc = _Incident(eid, [replace(report, id=rid)], [incidents.first_provenance(rid, report)],
-                        0, "")
+        inc = _Incident(
+            eid, [replace(report, id=rid)], [incidents.first_provenance(rid, report)], 0, ""
+        )
         plan.assign(rid, report, inc)
 
     async def _load(self, ids: set[str], plan: _Plan | None = None) -> dict[str, _Incident]:
@@ -282,19 +372,28 @@ class RollingStore:
         todo = sorted(i for i in ids if i not in out)
         if not todo:
             return out
-        events = [(eid, Event.from_json(raw)) for eid, raw in
-                  zip(todo, await self.redis.hmget(keys.EVENT_DATA, todo), strict=True) if raw]
+        events = [
+            (eid, Event.from_json(raw))
+            for eid, raw in zip(todo, await self.redis.hmget(keys.EVENT_DATA, todo), strict=True)
+            if raw
+        ]
         rids = [p["report"] for _, ev in events for p in ev.provenance]
-        raws = dict(zip(rids, await self.redis.hmget(keys.EVENT_REPORTS, rids), strict=True)) \
-            if rids else {}
+        raws = (
+            dict(zip(rids, await self.redis.hmget(keys.EVENT_REPORTS, rids), strict=True))
+            if rids
+            else {}
+        )
         for eid, ev in events:
             prov = list(ev.provenance) or [incidents.first_provenance(eid, ev)]
-            reports = [Event.from_json(raws[p["report"]]) if raws.get(p["report"]) else ev
-                       for p in prov]
+            reports = [
+                Event.from_json(raws[p["report"]]) if raws.get(p["report"]) else ev for p in prov
+            ]
             out[eid] = _Incident(eid, reports, prov, ev.version, _cell(ev))
         return out
 
-    async def split(self, event_id: str, url: str, now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def split(
+        self, event_id: str, url: str, now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Move the reports from source `url` out of an event into an event of their own."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             inc = (await self._load({event_id})).get(event_id)
@@ -321,10 +420,29 @@ class RollingStore:
             other = _Incident(new_id, moved, prov, 0, "")
             plan.touched[new_id] = other
             plan.reports = [(r.id, r, new_id) for r in moved]
-            raw = await self._commit(keys=COMMIT_KEYS, args=self._header("", now, 0)
-                                     + ["", "", "", "", "", "", "", "", b"", "", "", "",
-                                        keys.DEDUP_BAND_PREFIX, "", "", ""]
-                                     + self._event_args(plan, now))
+            raw = await self._commit(
+                keys=COMMIT_KEYS,
+                args=self._header("", now, 0)
+                + [
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    b"",
+                    "",
+                    "",
+                    "",
+                    keys.DEDUP_BAND_PREFIX,
+                    "",
+                    "",
+                    "",
+                ]
+                + self._event_args(plan, now),
+            )
             if raw[0] != "retry":
                 kept, split_off = await self.get(event_id), await self.get(new_id)
                 assert kept is not None and split_off is not None
@@ -347,8 +465,9 @@ class RollingStore:
         out: list[dict[str, Any]] = []
         offset, page = 0, max(q.limit, 200)
         while len(out) < q.limit:
-            ids = await self.redis.zrevrangebyscore(keys.EVENTS_BY_DATE, hi, lo,
-                                                    start=offset, num=page)
+            ids = await self.redis.zrevrangebyscore(
+                keys.EVENTS_BY_DATE, hi, lo, start=offset, num=page
+            )
             if not ids:
                 break
             offset += len(ids)
@@ -363,10 +482,16 @@ class RollingStore:
         cutoff = now.timestamp() - self.window_s
         total = 0
         while True:
-            akeys = await self.redis.zrangebyscore(keys.ARTICLES_BY_SEEN, "-inf", cutoff,
-                                                   start=0, num=batch)
-            args: list[Any] = [cutoff, batch, keys.EVENT_CELL_PREFIX, keys.DEDUP_BAND_PREFIX,
-                               len(akeys)]
+            akeys = await self.redis.zrangebyscore(
+                keys.ARTICLES_BY_SEEN, "-inf", cutoff, start=0, num=batch
+            )
+            args: list[Any] = [
+                cutoff,
+                batch,
+                keys.EVENT_CELL_PREFIX,
+                keys.DEDUP_BAND_PREFIX,
+                len(akeys),
+            ]
             if akeys:
                 args += await self._trim_article_args(akeys)
             removed = int(await self._trim(keys=TRIM_KEYS, args=args))
@@ -379,8 +504,19 @@ class RollingStore:
         records = await self.redis.hmget(keys.ARTICLE_DATA, akeys)
         numbers = [str(json.loads(r).get("n", "")) if r else "" for r in records]
         indexed = [n for n in numbers if n]
-        raws = dict(zip(indexed, await self.redis.execute_command(
-            "HMGET", keys.DEDUP_FP, *indexed, **{NEVER_DECODE: []}), strict=True)) if indexed else {}
+        raws = (
+            dict(
+                zip(
+                    indexed,
+                    await self.redis.execute_command(
+                        "HMGET", keys.DEDUP_FP, *indexed, **{NEVER_DECODE: []}
+                    ),
+                    strict=True,
+                )
+            )
+            if indexed
+            else {}
+        )
         args: list[Any] = []
         for akey, n in zip(akeys, numbers, strict=True):
             raw = raws.get(n)
@@ -391,9 +527,8 @@ class RollingStore:
 
 def _matches(event: dict[str, Any], q: EventQuery) -> bool:
     if q.event_type and q.event_type.lower() not in (
-        str(event.get("event_type", "")).lower(), str(event.get("sub_event_type", "")).lower()
+        str(event.get("event_type", "")).lower(),
+        str(event.get("sub_event_type", "")).lower(),
     ):
         return False
-    if q.country and (event.get("location") or {}).get("country", "") != q.country.upper():
-        return False
-    return True
+    return not q.country or (event.get("location") or {}).get("country") == q.country.upper()

@@ -28,7 +28,7 @@ from workers.scripts import lua
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 64        # feeds claimed per round trip; small enough that pollers share fairly
+CLAIM_BATCH = 64  # feeds claimed per round trip; small enough that pollers share fairly
 _PAUSE_STATUSES = frozenset({429, 503})
 
 
@@ -37,7 +37,7 @@ class PollSettings:
     interval_s: float = 300.0
     max_entries: int = 200
     backoff_max_s: float = 3600.0
-    seen_window_s: float = 7 * 24 * 3600.0   # entry ids remembered this long
+    seen_window_s: float = 7 * 24 * 3600.0  # entry ids remembered this long
     min_interval_s: float = 60.0
     max_interval_s: float = 21600.0
     pause_after_errors: int = 10
@@ -46,19 +46,22 @@ class PollSettings:
     lease_s: float = 60.0
     host_concurrency: int = 2
     host_spacing_s: float = 1.0
-    push_poll_interval_s: float = 3600.0     # safety-net polling of a feed that is pushed
-    push_quiet_s: float = 21600.0            # no push this long: the feed is polled normally
+    push_poll_interval_s: float = 3600.0  # safety-net polling of a feed that is pushed
+    push_quiet_s: float = 21600.0  # no push this long: the feed is polled normally
 
     def schedule(self) -> schedule.ScheduleSettings:
         return schedule.ScheduleSettings(
-            interval_s=self.interval_s, min_interval_s=min(self.min_interval_s, self.interval_s),
+            interval_s=self.interval_s,
+            min_interval_s=min(self.min_interval_s, self.interval_s),
             max_interval_s=max(self.max_interval_s, self.interval_s),
-            backoff_max_s=self.backoff_max_s, pause_after_errors=self.pause_after_errors)
+            backoff_max_s=self.backoff_max_s,
+            pause_after_errors=self.pause_after_errors,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
-    outcome: str            # new | unchanged | not_modified | error
+    outcome: str  # new | unchanged | not_modified | error
     enqueued: int = 0
     error: str | None = None
 
@@ -80,17 +83,27 @@ OnHub = Callable[[str, str, ParsedFeed], Awaitable[None]]
 class Poller:
     """Claims due feeds from the shared schedule and polls them until `stop` is set."""
 
-    def __init__(self, redis: Any, session: aiohttp.ClientSession, limits: FetchLimits,
-                 settings: PollSettings, on_hub: OnHub | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        session: aiohttp.ClientSession,
+        limits: FetchLimits,
+        settings: PollSettings,
+        on_hub: OnHub | None = None,
+        name: str | None = None,
+    ) -> None:
         self.redis = redis
         self.session = session
         self.limits = limits
         self.s = settings
         self.policy = settings.schedule()
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
-        self.schedule = RedisSchedule(redis, self.name, settings.lease_s,
-                                      Gate(settings.host_concurrency, settings.host_spacing_s))
+        self.schedule = RedisSchedule(
+            redis,
+            self.name,
+            settings.lease_s,
+            Gate(settings.host_concurrency, settings.host_spacing_s),
+        )
         self.finisher = FinishBatcher(self.schedule)
         # Redis calls made per poll (enqueue, error counts) share a bounded number of
         # connections; finishes are batched and claims are one call per round.
@@ -132,7 +145,7 @@ class Poller:
                 self._spawn(claim)
             self.last_cycle = time.time()
             if len(claims) == want:
-                await asyncio.sleep(0)          # more may be due: claim again at once
+                await asyncio.sleep(0)  # more may be due: claim again at once
                 return
         delay = 1.0 if head is None else min(1.0, max(0.002, head - time.time()))
         self._sleep_until = time.time() + delay
@@ -149,7 +162,7 @@ class Poller:
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if len(self._tasks) == self.s.concurrency - 1:
-            self._wake.set()                    # a slot opened: claim more without waiting
+            self._wake.set()  # a slot opened: claim more without waiting
 
     async def _poll_claimed(self, claim: Claim) -> None:
         try:
@@ -171,18 +184,26 @@ class Poller:
                 await self._note_error(url, e)
             if isinstance(e, FetchError) and e.status in _PAUSE_STATUSES:
                 retry_after = e.retry_after_s
-                pause_until = started + (retry_after if retry_after is not None
-                                         else self.limits.politeness.default_pause_s)
+                pause_until = started + (
+                    retry_after
+                    if retry_after is not None
+                    else self.limits.politeness.default_pause_s
+                )
         now = time.time()
-        obs = schedule.Observation(now=now, ok=ok, new_entries=seen.outcome.enqueued,
-                                   window_entries=seen.window, hint_s=seen.hint_s,
-                                   retry_after_s=retry_after)
+        obs = schedule.Observation(
+            now=now,
+            ok=ok,
+            new_entries=seen.outcome.enqueued,
+            window_entries=seen.window,
+            hint_s=seen.hint_s,
+            retry_after_s=retry_after,
+        )
         decision = schedule.next_poll(_clock(claim.state), obs, self.policy, self._rng)
         done = self._finish(claim, seen, decision, started, pause_until)
         await self.finisher.finish(claim, done)
         self.polls += 1
         if done.next_due is not None and done.next_due < self._sleep_until:
-            self._wake.set()                    # due again before the loop would look
+            self._wake.set()  # due again before the loop would look
         return seen.outcome
 
     async def _fetch_and_enqueue(self, claim: Claim, url: str, now: float) -> _Seen:
@@ -190,8 +211,9 @@ class Poller:
         hint = schedule.http_hint_s(result.headers, datetime.fromtimestamp(now, UTC))
         if result.status == 304:
             return _Seen(PollOutcome("not_modified"), hint_s=hint)
-        parsed = parse_feed(result.body, url, result.headers, self.s.max_entries, now,
-                            self.s.max_text_bytes)
+        parsed = parse_feed(
+            result.body, url, result.headers, self.s.max_entries, now, self.s.max_text_bytes
+        )
         if parsed.bozo:
             log.info("feed=%s parsed_with_recovery=%r", url, parsed.bozo)
         async with self._io:
@@ -204,8 +226,7 @@ class Poller:
 
     async def enqueue(self, feed_url: str, items: tuple[Item, ...]) -> list[Item]:
         """Enqueue the items never seen before for this feed (atomic); the ones enqueued."""
-        return await enqueue_items(self.redis, self._enqueue, feed_url, items,
-                                   self.s.seen_window_s)
+        return await enqueue_items(self.redis, self._enqueue, feed_url, items, self.s.seen_window_s)
 
     async def _note_error(self, url: str, e: FetchError | FeedError) -> None:
         if isinstance(e, FetchRefused):
@@ -215,17 +236,27 @@ class Poller:
         if isinstance(e, FetchError):
             await metrics.incr(self.redis, "newsingest_fetch_errors", stage="feed")
 
-    def _finish(self, claim: Claim, seen: _Seen, decision: schedule.Decision, started: float,
-                pause_until: float | None) -> Finish:
+    def _finish(
+        self,
+        claim: Claim,
+        seen: _Seen,
+        decision: schedule.Decision,
+        started: float,
+        pause_until: float | None,
+    ) -> Finish:
         state, clock = claim.state, decision.clock
         next_due = None if decision.paused else decision.next_due
         if next_due is not None and _pushed(state, started, self.s.push_quiet_s):
             next_due = max(next_due, started + self.s.push_poll_interval_s)
         fields: dict[str, str] = {
-            "last_poll": repr(started), "last_outcome": seen.outcome.outcome,
-            "errors": str(clock.errors), "interval_s": repr(clock.interval_s),
-            "rate": repr(clock.rate_per_s), "paused": "1" if decision.paused else "0",
-            "hint_s": repr(seen.hint_s), "clock_last_poll": repr(clock.last_poll),
+            "last_poll": repr(started),
+            "last_outcome": seen.outcome.outcome,
+            "errors": str(clock.errors),
+            "interval_s": repr(clock.interval_s),
+            "rate": repr(clock.rate_per_s),
+            "paused": "1" if decision.paused else "0",
+            "hint_s": repr(seen.hint_s),
+            "clock_last_poll": repr(clock.last_poll),
         }
         fields.update(seen.fields)
         if seen.outcome.error:
@@ -239,8 +270,13 @@ class Poller:
             fields["late_windows"] = str(int(state.get("late_windows") or 0) + late)
         if decision.paused:
             log.warning("feed=%s paused errors=%d", claim.state.get("url"), clock.errors)
-        return Finish(next_due, seen.outcome.outcome, seen.outcome.enqueued, pause_until,
-                      tuple(fields.items()))
+        return Finish(
+            next_due,
+            seen.outcome.outcome,
+            seen.outcome.enqueued,
+            pause_until,
+            tuple(fields.items()),
+        )
 
 
 def _clock(state: dict[str, str]) -> schedule.FeedClock:
@@ -250,9 +286,12 @@ def _clock(state: dict[str, str]) -> schedule.FeedClock:
         except ValueError:
             return default
 
-    return schedule.FeedClock(interval_s=num("interval_s", 0.0), rate_per_s=num("rate", -1.0),
-                              errors=int(num("errors", 0)),
-                              last_poll=num("clock_last_poll", 0.0))
+    return schedule.FeedClock(
+        interval_s=num("interval_s", 0.0),
+        rate_per_s=num("rate", -1.0),
+        errors=int(num("errors", 0)),
+        last_poll=num("clock_last_poll", 0.0),
+    )
 
 
 def _pushed(state: dict[str, str], now: float, quiet_s: float) -> bool:
@@ -273,12 +312,15 @@ def _conditional(state: dict[str, str]) -> dict[str, str]:
 
 
 def _validators(result: FetchResult) -> tuple[tuple[str, str], ...]:
-    return (("etag", result.headers.get("ETag", "")),
-            ("last_modified", result.headers.get("Last-Modified", "")))
+    return (
+        ("etag", result.headers.get("ETag", "")),
+        ("last_modified", result.headers.get("Last-Modified", "")),
+    )
 
 
-def _lag_fields(added: list[Item], state: dict[str, str],
-               now: float) -> tuple[tuple[str, str], ...]:
+def _lag_fields(
+    added: list[Item], state: dict[str, str], now: float
+) -> tuple[tuple[str, str], ...]:
     """Average time from an entry's published time to this poll, over the entries new now."""
     lags = [now - p.timestamp() for p in (parse_iso(i.published) for i in added) if p]
     lags = [lag for lag in lags if lag >= 0]
@@ -287,8 +329,9 @@ def _lag_fields(added: list[Item], state: dict[str, str],
     return (("lag_s", repr(sum(lags) / len(lags))),)
 
 
-async def enqueue_items(redis: Any, script: Any, feed_url: str, items: tuple[Item, ...],
-                        seen_window_s: float) -> list[Item]:
+async def enqueue_items(
+    redis: Any, script: Any, feed_url: str, items: tuple[Item, ...], seen_window_s: float
+) -> list[Item]:
     """Enqueue a feed's items never seen before (polled or pushed alike); the ones enqueued."""
     if not items:
         return []

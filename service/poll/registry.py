@@ -34,9 +34,17 @@ class FeedRegistry:
         fid, now = keys.feed_id(url), time.time()
         new = bool(await self.redis.hsetnx(keys.FEED_LIST, fid, url))
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(keys.feed_state_by_id(fid), mapping={
-            "url": url, "host": host_of(url), "paused": "0", "errors": "0",
-            **({"title": title} if title else {}), **({"added": repr(now)} if new else {})})
+        pipe.hset(
+            keys.feed_state_by_id(fid),
+            mapping={
+                "url": url,
+                "host": host_of(url),
+                "paused": "0",
+                "errors": "0",
+                **({"title": title} if title else {}),
+                **({"added": repr(now)} if new else {}),
+            },
+        )
         # Due now unless a poller holds it (it reschedules it itself when done).
         pipe.zscore(keys.FEED_LEASES, fid)
         _, leased = await pipe.execute()
@@ -85,9 +93,10 @@ class FeedRegistry:
         for fid in listed:
             pipe.hget(keys.feed_state_by_id(fid), "title")
         titles = await pipe.execute()
-        return sorted((FeedSpec(url, t or "") for url, t in zip(listed.values(), titles,
-                                                                 strict=True)),
-                      key=lambda f: f.url)
+        return sorted(
+            (FeedSpec(url, t or "") for url, t in zip(listed.values(), titles, strict=True)),
+            key=lambda f: f.url,
+        )
 
     async def status(self, fid: str) -> dict[str, Any] | None:
         """One feed's status as shown by `feeds list` and GET /feeds/{id}."""
@@ -96,29 +105,39 @@ class FeedRegistry:
 
     async def statuses(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
         listed = await self.redis.hgetall(keys.FEED_LIST)
-        ids = sorted(listed, key=lambda i: listed[i]) if ids is None else \
-            [i for i in ids if i in listed]
+        ids = (
+            sorted(listed, key=lambda i: listed[i])
+            if ids is None
+            else [i for i in ids if i in listed]
+        )
         pipe = self.redis.pipeline(transaction=False)
         for fid in ids:
             pipe.hgetall(keys.feed_state_by_id(fid))
             pipe.zscore(keys.FEED_DUE, fid)
             pipe.zscore(keys.FEED_LEASES, fid)
         raw = await pipe.execute()
-        return [describe(fid, listed[fid], raw[3 * n], raw[3 * n + 1], raw[3 * n + 2])
-                for n, fid in enumerate(ids)]
+        return [
+            describe(fid, listed[fid], raw[3 * n], raw[3 * n + 1], raw[3 * n + 2])
+            for n, fid in enumerate(ids)
+        ]
 
 
-def describe(fid: str, url: str, state: dict[str, str], due: float | None,
-             leased_until: float | None) -> dict[str, Any]:
+def describe(
+    fid: str, url: str, state: dict[str, str], due: float | None, leased_until: float | None
+) -> dict[str, Any]:
     """The public status record of one feed."""
     paused = state.get("paused") == "1"
     out: dict[str, Any] = {
-        "id": fid, "url": url, "title": state.get("title") or "",
+        "id": fid,
+        "url": url,
+        "title": state.get("title") or "",
         "mode": "push" if state.get("mode") == "push" else "poll",
-        "status": "paused" if paused else ("polling" if leased_until else
-                                           ("erroring" if _int(state, "errors") else "ok")),
+        "status": "paused"
+        if paused
+        else ("polling" if leased_until else ("erroring" if _int(state, "errors") else "ok")),
         "next_due": None if paused or due is None else iso(due),
-        "last_outcome": state.get("last_outcome"), "last_error": state.get("last_error"),
+        "last_outcome": state.get("last_outcome"),
+        "last_error": state.get("last_error"),
         "hub": state.get("hub"),
     }
     for name in _TIMES:
@@ -143,8 +162,15 @@ def iso(epoch: float) -> str:
 
 def opml(feeds: list[FeedSpec]) -> str:
     """An OPML 2.0 document listing `feeds`."""
-    lines = [f"    <outline type=\"rss\" text={quoteattr(f.title or f.url)} "
-             f"title={quoteattr(f.title or f.url)} xmlUrl={quoteattr(f.url)}/>" for f in feeds]
-    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n"
-            "  <head><title>newsingest feeds</title></head>\n  <body>\n"
-            + "\n".join(lines) + ("\n" if lines else "") + "  </body>\n</opml>\n")
+    lines = [
+        f'    <outline type="rss" text={quoteattr(f.title or f.url)} '
+        f"title={quoteattr(f.title or f.url)} xmlUrl={quoteattr(f.url)}/>"
+        for f in feeds
+    ]
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0">\n'
+        "  <head><title>newsingest feeds</title></head>\n  <body>\n"
+        + "\n".join(lines)
+        + ("\n" if lines else "")
+        + "  </body>\n</opml>\n"
+    )

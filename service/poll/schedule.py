@@ -26,9 +26,9 @@ class Claim:
 class Finish:
     """What one poll leaves behind in Redis."""
 
-    next_due: float | None             # None: paused, not rescheduled
-    outcome: str                       # the newsingest_feed_polls label
-    entries: int = 0                   # new entries enqueued
+    next_due: float | None  # None: paused, not rescheduled
+    outcome: str  # the newsingest_feed_polls label
+    entries: int = 0  # new entries enqueued
     host_paused_until: float | None = None
     fields: tuple[tuple[str, str], ...] = ()
 
@@ -56,14 +56,30 @@ class RedisSchedule:
         """Up to `limit` due feeds whose hosts have room, and when the next feed is due."""
         raw = await self._claim(
             keys=[keys.FEED_DUE, keys.FEED_LEASES, keys.FEED_LEASE_OWNER],
-            args=[time.time(), self.lease_s, limit, self.owner, keys.FEED_STATE_PREFIX,
-                  keys.HOST_PREFIX, self.gate.concurrency, self.gate.spacing_s, limit * 4])
+            args=[
+                time.time(),
+                self.lease_s,
+                limit,
+                self.owner,
+                keys.FEED_STATE_PREFIX,
+                keys.HOST_PREFIX,
+                self.gate.concurrency,
+                self.gate.spacing_s,
+                limit * 4,
+            ],
+        )
         head = float(raw[0]) if raw[0] else None
         claims = []
         for i in range(1, len(raw), 4):
             flat = raw[i + 3]
-            claims.append(Claim(raw[i], float(raw[i + 1]), raw[i + 2],
-                                dict(zip(flat[::2], flat[1::2], strict=True))))
+            claims.append(
+                Claim(
+                    raw[i],
+                    float(raw[i + 1]),
+                    raw[i + 2],
+                    dict(zip(flat[::2], flat[1::2], strict=True)),
+                )
+            )
         return claims, head
 
     async def finish(self, claim: Claim, done: Finish) -> bool:
@@ -81,16 +97,29 @@ class RedisSchedule:
         """Queue one finish on a pipeline (the asyncio Script call queues when awaited)."""
         host = claim.state.get("host", "")
         args: list[Any] = [
-            claim.feed_id, claim.token, "" if done.next_due is None else repr(done.next_due),
-            metrics.field("newsingest_feed_polls", outcome=done.outcome), done.entries,
-            "" if done.host_paused_until is None else repr(done.host_paused_until)]
+            claim.feed_id,
+            claim.token,
+            "" if done.next_due is None else repr(done.next_due),
+            metrics.field("newsingest_feed_polls", outcome=done.outcome),
+            done.entries,
+            "" if done.host_paused_until is None else repr(done.host_paused_until),
+        ]
         for name, value in done.fields:
             args += [name, value]
         return await self._finish(
-            keys=[keys.FEED_DUE, keys.FEED_LEASES, keys.FEED_LEASE_OWNER, keys.FEED_LIST,
-                  keys.feed_state_by_id(claim.feed_id), keys.METRICS, keys.host(host),
-                  keys.host_inflight(host)],
-            args=args, client=client)
+            keys=[
+                keys.FEED_DUE,
+                keys.FEED_LEASES,
+                keys.FEED_LEASE_OWNER,
+                keys.FEED_LIST,
+                keys.feed_state_by_id(claim.feed_id),
+                keys.METRICS,
+                keys.host(host),
+                keys.host_inflight(host),
+            ],
+            args=args,
+            client=client,
+        )
 
 
 class FinishBatcher:
@@ -112,8 +141,8 @@ class FinishBatcher:
 
     async def _flush(self) -> None:
         while self._pending:
-            batch = self._pending[:self.MAX_BATCH]
-            del self._pending[:self.MAX_BATCH]
+            batch = self._pending[: self.MAX_BATCH]
+            del self._pending[: self.MAX_BATCH]
             try:
                 results = await self.schedule.finish_many([(c, d) for c, d, _ in batch])
             except Exception as e:  # Redis away: the polls' leases expire and they are redone

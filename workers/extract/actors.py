@@ -26,8 +26,14 @@ def patterns() -> tuple[ActorPattern, ...]:
     for rx, kind, *cc in rows("actors.tsv"):
         # A demonym or country name may stand before the actor word: "Syrian army".
         full = rf"\b(?P<pre>(?:(?-i:[A-Z])[\w'’.-]+\s+){{0,2}})(?P<core>{rx})\b"
-        out.append(ActorPattern(re.compile(full, re.I), kind, (cc[0] if cc and cc[0] else None),
-                                heads_of(literal_prefixes(rx))))
+        out.append(
+            ActorPattern(
+                re.compile(full, re.I),
+                kind,
+                (cc[0] if cc and cc[0] else None),
+                heads_of(literal_prefixes(rx)),
+            )
+        )
     return tuple(out)
 
 
@@ -65,7 +71,8 @@ def find_actors(sentence: str) -> list[Actor]:
         before = [f for f in found if f[0] < verb.start()][:1]
         after = [f for f in found if f[0] > verb.start()][:1]
         found = before + after if before and after else found
-    actors, kinds = [], set()
+    actors: list[Actor] = []
+    kinds: set[tuple[str, str]] = set()
     for _, name, kind, cc in found:
         if (kind, fold(name)) in kinds or len(actors) == 2:
             continue
@@ -75,17 +82,26 @@ def find_actors(sentence: str) -> list[Actor]:
     return _passive(sentence, actors)
 
 
-VERB = re.compile(r"\b(?:kill\w*|attack\w*|clash\w*|shell\w*|bomb\w*|arrest\w*|abduct\w*|"
-                  r"kidnap\w*|shot|shoot\w*|fought|fight\w*|raid\w*|ambush\w*|target\w*|"
-                  r"captur\w*|seiz\w*|repel\w*|struck|strik\w*|detain\w*|"
-                  r"disperse\w*|fired|protest\w*|demonstrat\w*)\b", re.I)
-PASSIVE_BY = re.compile(r"\b(?:were|was|been)\s+(?:\w+\s+)?(?:killed|attacked|shot|arrested|"
-                        r"abducted|kidnapped|injured|wounded|targeted)\s+by\b", re.I)
+VERB = re.compile(
+    r"\b(?:kill\w*|attack\w*|clash\w*|shell\w*|bomb\w*|arrest\w*|abduct\w*|"
+    r"kidnap\w*|shot|shoot\w*|fought|fight\w*|raid\w*|ambush\w*|target\w*|"
+    r"captur\w*|seiz\w*|repel\w*|struck|strik\w*|detain\w*|"
+    r"disperse\w*|fired|protest\w*|demonstrat\w*)\b",
+    re.I,
+)
+PASSIVE_BY = re.compile(
+    r"\b(?:were|was|been)\s+(?:\w+\s+)?(?:killed|attacked|shot|arrested|"
+    r"abducted|kidnapped|injured|wounded|targeted)\s+by\b",
+    re.I,
+)
 
 
 def _passive(sentence: str, actors: list[Actor]) -> list[Actor]:
-    """"Civilians were killed by gunmen": the agent after "by" is the one who acted."""
+    """ "Civilians were killed by gunmen": the agent after "by" is the one who acted."""
     if len(actors) == 2 and PASSIVE_BY.search(sentence):
         a, b = actors
-        return [Actor(b.name, "actor1", b.kind, b.country), Actor(a.name, "actor2", a.kind, a.country)]
+        return [
+            Actor(b.name, "actor1", b.kind, b.country),
+            Actor(a.name, "actor2", a.kind, a.country),
+        ]
     return actors

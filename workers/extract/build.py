@@ -14,8 +14,9 @@ from .places import COUNTRY, gazetteer
 def classify_incident(inc: Incident) -> tuple[EventType, float]:
     """The incident's type from its sentences read together (see classify.classify_texts)."""
     kinds = [a.kind for s in inc.sentences[:1] for a in s.actors]
-    found = classify_texts([s.text for s in inc.sentences], [s.scores for s in inc.sentences],
-                           kinds, ARMED)
+    found = classify_texts(
+        [s.text for s in inc.sentences], [s.scores for s in inc.sentences], kinds, ARMED
+    )
     return found if found is not None else (types()["ARMED_CLASH"], 0.0)
 
 

@@ -10,36 +10,50 @@ from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
 # Words allowed between a number and its verb: "80 al-Qaeda linked militants were killed".
 GAP = r"(?P<gap>(?:[\w'’\-]+,?\s+){0,6}?)"
-BE = r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|" \
-     r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
-KILLED = r"(?:killed|dead|died|die|slain|massacred|executed|murdered|perished|shot\s+dead|" \
-         r"(?:shot|beaten|stabbed|burned|burnt|tortured)\s+to\s+death|found\s+dead|decapitated|" \
-         r"lost\s+their\s+lives|lost\s+his\s+life|lost\s+her\s+life|beheaded|burnt\s+alive|" \
-         r"burned\s+alive|hacked\s+to\s+death|lynched|bodies\s+(?:were\s+)?found)"
+BE = (
+    r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|"
+    r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
+)
+KILLED = (
+    r"(?:killed|dead|died|die|slain|massacred|executed|murdered|perished|shot\s+dead|"
+    r"(?:shot|beaten|stabbed|burned|burnt|tortured)\s+to\s+death|found\s+dead|decapitated|"
+    r"lost\s+their\s+lives|lost\s+his\s+life|lost\s+her\s+life|beheaded|burnt\s+alive|"
+    r"burned\s+alive|hacked\s+to\s+death|lynched|bodies\s+(?:were\s+)?found)"
+)
 HURT = r"(?:injured|wounded|hurt|injuries|hospitali[sz]ed|maimed)"
-KILL_ACTIVE = r"(?:killing|killed|kills|kill|massacred|massacring|massacre|executed|executes|" \
-              r"execute|executing|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|" \
-              r"shoot\s+dead|shooting\s+dead|murdered|murdering|murders|murder|gunned\s+down|" \
-              r"gun\s+down|guns\s+down)"
+KILL_ACTIVE = (
+    r"(?:killing|killed|kills|kill|massacred|massacring|massacre|executed|executes|"
+    r"execute|executing|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|"
+    r"shoot\s+dead|shooting\s+dead|murdered|murdering|murders|murder|gunned\s+down|"
+    r"gun\s+down|guns\s+down)"
+)
 HURT_ACTIVE = r"(?:wounding|wounded|injuring|injured|wounds|injures|wound|injure|hurt|hurting)"
-TOLL = r"(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+(?:\w+\s+){0,4}?" \
-       r"(?:rose|risen|climbed|reached|stands|stood|is|was|has\s+risen|hit|jumped|of|to|at)\s+" \
-       r"(?:to\s+|at\s+)?"
+TOLL = (
+    r"(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+(?:\w+\s+){0,4}?"
+    r"(?:rose|risen|climbed|reached|stands|stood|is|was|has\s+risen|hit|jumped|of|to|at)\s+"
+    r"(?:to\s+|at\s+)?"
+)
 
-FATAL = [re.compile(p, re.I) for p in (
-    rf"\b{KILL_ACTIVE}\s+{N}\b(?!\s*(?:%|per\s*cent|km|kilomet|miles|years|months|days|hours))",
-    rf"\b{N}\s+{GAP}{BE}{KILLED}\b",
-    rf"\b{TOLL}{N}\b",
-    rf"\bclaim(?:ed|ing|s)?\s+{N}\s+lives\b",
-    rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?(?:deaths|fatalities|dead|bodies|corpses|martyrs)\b",
-    rf"\b{N}\s+casualties\b",
-    rf"\b(?:leav(?:e|es|ing)|left)\s+{N}\s+{GAP}(?:dead|killed)\b",
-)]
-INJURED = [re.compile(p, re.I) for p in (
-    rf"\b{HURT_ACTIVE}\s+{N}\b(?!\s*(?:%|km|kilomet|miles|years))",
-    rf"\b{N}\s+{GAP}{BE}{HURT}\b",
-    rf"\b{N}\s+(?:injured|wounded|injuries)\b",
-)]
+FATAL = [
+    re.compile(p, re.I)
+    for p in (
+        rf"\b{KILL_ACTIVE}\s+{N}\b(?!\s*(?:%|per\s*cent|km|kilomet|miles|years|months|days|hours))",
+        rf"\b{N}\s+{GAP}{BE}{KILLED}\b",
+        rf"\b{TOLL}{N}\b",
+        rf"\bclaim(?:ed|ing|s)?\s+{N}\s+lives\b",
+        rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?(?:deaths|fatalities|dead|bodies|corpses|martyrs)\b",
+        rf"\b{N}\s+casualties\b",
+        rf"\b(?:leav(?:e|es|ing)|left)\s+{N}\s+{GAP}(?:dead|killed)\b",
+    )
+]
+INJURED = [
+    re.compile(p, re.I)
+    for p in (
+        rf"\b{HURT_ACTIVE}\s+{N}\b(?!\s*(?:%|km|kilomet|miles|years))",
+        rf"\b{N}\s+{GAP}{BE}{HURT}\b",
+        rf"\b{N}\s+(?:injured|wounded|injuries)\b",
+    )
+]
 SINGLE = re.compile(
     r"(?:^|\b(?:a|an|one|the)\s+)(?:[\w'-]+\s+){0,2}?(?:man|woman|mother|father|son|daughter|"
     r"boy|girl|child|person|soldier|officer|"
@@ -48,15 +62,21 @@ SINGLE = re.compile(
     r"priest|imam|chief|youth|teenager|baby|jawan|constable|trooper|marine|tourist|activist)"
     rf"\s+(?:\w+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|murdered|"
     r"dies|died|slain|lynched|"
-    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b", re.I)
+    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b",
+    re.I,
+)
 NONE_KILLED = re.compile(
     r"\b(?:no\s+one|nobody|no\s+(?:people|person|one|lives|civilians|soldiers)|none)\s+"
     rf"(?:\w+\s+){{0,2}}?{BE}(?:killed|hurt|injured|harmed|wounded|died)\b|"
     r"\bno\s+(?:immediate\s+)?(?:reports?\s+of\s+)?(?:casualties|deaths|fatalities|loss\s+of\s+"
-    r"life|injuries|one\s+hurt)\b|\bwithout\s+(?:any\s+)?casualties\b", re.I)
-NONE_HURT = re.compile(r"\bno\s+(?:immediate\s+)?(?:reports?\s+of\s+)?(?:injuries|casualties|"
-                       r"one\s+(?:was\s+)?(?:hurt|injured))\b|\bnobody\s+(?:was\s+)?(?:hurt|injured)",
-                       re.I)
+    r"life|injuries|one\s+hurt)\b|\bwithout\s+(?:any\s+)?casualties\b",
+    re.I,
+)
+NONE_HURT = re.compile(
+    r"\bno\s+(?:immediate\s+)?(?:reports?\s+of\s+)?(?:injuries|casualties|"
+    r"one\s+(?:was\s+)?(?:hurt|injured))\b|\bnobody\s+(?:was\s+)?(?:hurt|injured)",
+    re.I,
+)
 # The figure of a war, a month or a year is context, never the incident's own count.
 TOTAL = re.compile(
     r"\bsince\s+(?:(?:the\s+)?(?:start|beginning|outbreak)|then|(?:early\s+|late\s+|mid-?)?"
@@ -71,16 +91,23 @@ TOTAL = re.compile(
     r"eight|nine|ten|several|few|\d+)\s+(?:consecutive\s+|successive\s+)?(?:days|weeks|months)|"
     r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)|"
     r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday))\b",
-    re.I)
+    re.I,
+)
 # A running total after the incident's own figure: "kills 14 and raises the death toll to 225".
-RAISE = re.compile(r"\b(?:(?:rais|bring|tak|push)(?:e|es|ed|ing)\s+(?:(?:the|their|its)\s+)?"
-                   r"(?:\w+\s+){0,3}?(?:toll|number|total|tally))\b", re.I)
+RAISE = re.compile(
+    r"\b(?:(?:rais|bring|tak|push)(?:e|es|ed|ing)\s+(?:(?:the|their|its)\s+)?"
+    r"(?:\w+\s+){0,3}?(?:toll|number|total|tally))\b",
+    re.I,
+)
 # A past year marks an earlier event: "a 2018 earthquake ... killed more than 4,000".
-YEAR = re.compile(r"\b(?:in|since|during|of|a|an|the|until|by)\s+(?:\w+\s+){0,2}?((?:19|20)\d\d)\b"
-                  r"(?!\s*(?:-|–)\s*(?:\d|$))", re.I)
+YEAR = re.compile(
+    r"\b(?:in|since|during|of|a|an|the|until|by)\s+(?:\w+\s+){0,2}?((?:19|20)\d\d)\b"
+    r"(?!\s*(?:-|–)\s*(?:\d|$))",
+    re.I,
+)
 
 
-HISTORY_SPAN = 300    # longer "sentences" are unsplit lower-case text, where a year says little
+HISTORY_SPAN = 300  # longer "sentences" are unsplit lower-case text, where a year says little
 
 
 def historical(sentence: str, year: int | None) -> bool:
@@ -88,12 +115,20 @@ def historical(sentence: str, year: int | None) -> bool:
     if len(sentence) > HISTORY_SPAN:
         return False
     return any(year is None or int(y) < year for y in YEAR.findall(sentence))
-VERB_IN_GAP = re.compile(r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|"
-                         r"were|was|jan\w*|feb\w*|march|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|nov\w*|"
-                         r"dec\w*)\b|\d", re.I)
-DEATH_CUE = re.compile(r"\b(?:killed|killing|kills|died|dies|slain|massacred|massacre|murdered|"
-                       r"executed|shot\s+dead|(?:shot|beaten|stabbed)\s+to\s+death|beheaded|"
-                       r"found\s+dead|bodies)\b", re.I)
+
+
+VERB_IN_GAP = re.compile(
+    r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|"
+    r"were|was|jan\w*|feb\w*|march|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|nov\w*|"
+    r"dec\w*)\b|\d",
+    re.I,
+)
+DEATH_CUE = re.compile(
+    r"\b(?:killed|killing|kills|died|dies|slain|massacred|massacre|murdered|"
+    r"executed|shot\s+dead|(?:shot|beaten|stabbed)\s+to\s+death|beheaded|"
+    r"found\s+dead|bodies)\b",
+    re.I,
+)
 BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})", re.I)
 # Nouns that a number may count without being people.
 NOT_PEOPLE = re.compile(
@@ -101,22 +136,26 @@ NOT_PEOPLE = re.compile(
     r"metres?|meters?|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|rupees?|rs|"
     r"tonnes?|tons?|kg|acres?|hectares?|rockets?|missiles?|shells?|bombs?|shops?|villages?|"
     r"percent|per\s+cent|cattle|cows?|animals?|goats?|sheep|positions?|weapons?|guns?|rifles?|"
-    r"cases?|votes?|seats?|points?|times?)\b", re.I)
+    r"cases?|votes?|seats?|points?|times?)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Casualties:
     fatalities: int | None = None
     injured: int | None = None
-    mentions_death: bool = False   # a death is reported even when the count is unknown
+    mentions_death: bool = False  # a death is reported even when the count is unknown
 
 
 # Every figure pattern needs a number or a quantity word: most sentences have none.
-HAS_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                        r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
-                        r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-                        r"dozens?|tens|scores|hundreds|thousands|several|few|couple|number)\b",
-                        re.I)
+HAS_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    r"dozens?|tens|scores|hundreds|thousands|several|few|couple|number)\b",
+    re.I,
+)
 
 
 def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], bool]:
@@ -129,7 +168,11 @@ def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], boo
             gap = m.groupdict().get("gap") or ""
             if NOT_PEOPLE.search(gap) or VERB_IN_GAP.search(gap) or _is_age_or_money(text, m):
                 continue
-            if re.search(r"\bincluding\s+$|\bamong\s+them\s+$", text[max(0, m.start() - 14):m.start()], re.I):
+            if re.search(
+                r"\bincluding\s+$|\bamong\s+them\s+$",
+                text[max(0, m.start() - 14) : m.start()],
+                re.I,
+            ):
                 continue
             seen = True
             value = parse_number(m.group("n"))
@@ -139,15 +182,42 @@ def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], boo
 
 
 def _is_age_or_money(text: str, m: re.Match[str]) -> bool:
-    before = text[max(0, m.start("n") - 4):m.start("n")]
-    after = text[m.end("n"):m.end("n") + 10]
-    return bool(re.search(r"[$€£₹]|rs\.?\s*$", before, re.I) or
-                re.match(r"\s*(?:-?\s*years?[\s-]+old|-year|%|per\s*cent)", after, re.I))
+    before = text[max(0, m.start("n") - 4) : m.start("n")]
+    after = text[m.end("n") : m.end("n") + 10]
+    return bool(
+        re.search(r"[$€£₹]|rs\.?\s*$", before, re.I)
+        or re.match(r"\s*(?:-?\s*years?[\s-]+old|-year|%|per\s*cent)", after, re.I)
+    )
 
 
-GATE = ("kill", "dead", "death", "die", "injur", "wound", "hurt", "casualt", "lives", "toll", "bod",
-        "slain", "massacr", "execut", "murder", "perish", "shot", "behead", "lynch", "burn", "hack",
-        "no one", "nobody", "life", "hospital", "maim")
+GATE = (
+    "kill",
+    "dead",
+    "death",
+    "die",
+    "injur",
+    "wound",
+    "hurt",
+    "casualt",
+    "lives",
+    "toll",
+    "bod",
+    "slain",
+    "massacr",
+    "execut",
+    "murder",
+    "perish",
+    "shot",
+    "behead",
+    "lynch",
+    "burn",
+    "hack",
+    "no one",
+    "nobody",
+    "life",
+    "hospital",
+    "maim",
+)
 
 
 def casualties(sentence: str) -> Casualties:
@@ -156,7 +226,7 @@ def casualties(sentence: str) -> Casualties:
     if not any(g in low for g in GATE) or TOTAL.search(sentence):
         return Casualties()
     if raised := RAISE.search(sentence):
-        sentence = sentence[:raised.start()]
+        sentence = sentence[: raised.start()]
     sentence = BETWEEN.sub(r"\1 to \2", sentence)
     original, negated = sentence, NONE_KILLED.search(sentence)
     sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)

@@ -28,8 +28,8 @@ class Cue:
     code: str
     weight: float
     pattern: re.Pattern[str]
-    heads: frozenset[str] | None   # first three letters of every possible match; None if unknown
-    literals: tuple[str, ...] | None   # text every match starts with (lower case); None if unknown
+    heads: frozenset[str] | None  # first three letters of every possible match; None if unknown
+    literals: tuple[str, ...] | None  # text every match starts with (lower case); None if unknown
 
 
 def _split_top(rx: str) -> list[str]:
@@ -68,11 +68,11 @@ def literal_prefixes(rx: str) -> list[str] | None:
     for alt in _split_top(rx):
         if alt.startswith("(?:"):
             depth, j = 0, 0
-            for j, ch in enumerate(alt):
+            for j, ch in enumerate(alt):  # noqa: B007 (j is read after the loop)
                 depth += (ch == "(") - (ch == ")")
                 if depth == 0:
                     break
-            if alt[j + 1:j + 2] in ("?", "*"):
+            if alt[j + 1 : j + 2] in ("?", "*"):
                 return None
             inner = literal_prefixes(alt[3:j])
             if inner is None:
@@ -82,7 +82,7 @@ def literal_prefixes(rx: str) -> list[str] | None:
         m = re.match(r"[a-z0-9 '\-]+", alt.lower())
         lit = m.group(0) if m else ""
         if m and m.end() < len(alt) and alt[m.end()] in "?*{":
-            lit = lit[:-1]       # the last letter is optional: "rockets?"
+            lit = lit[:-1]  # the last letter is optional: "rockets?"
         if len(lit) < 2:
             return None
         out.append(lit)
@@ -91,8 +91,10 @@ def literal_prefixes(rx: str) -> list[str] | None:
 
 @lru_cache(maxsize=1)
 def types() -> dict[str, EventType]:
-    return {code: EventType(code, et, sub or et, violent == "1")
-            for code, et, sub, violent in rows("types.tsv")}
+    return {
+        code: EventType(code, et, sub or et, violent == "1")
+        for code, et, sub, violent in rows("types.tsv")
+    }
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +102,15 @@ def cues() -> tuple[Cue, ...]:
     out = []
     for code, w, rx in rows("keywords.tsv"):
         pre = literal_prefixes(rx)
-        out.append(Cue(code, float(w), re.compile(rf"\b(?:{rx})\b", re.I), heads_of(pre),
-                       tuple(sorted(set(pre))) if pre else None))
+        out.append(
+            Cue(
+                code,
+                float(w),
+                re.compile(rf"\b(?:{rx})\b", re.I),
+                heads_of(pre),
+                tuple(sorted(set(pre))) if pre else None,
+            )
+        )
     return tuple(out)
 
 
@@ -112,9 +121,9 @@ def score(text: str) -> dict[str, float]:
     low = text.lower()
     for cue in cues():
         if cue.heads is not None and not cue.heads & present:
-            continue     # a set intersection spares most regex scans
+            continue  # a set intersection spares most regex scans
         if cue.literals is not None and not any(lit in low for lit in cue.literals):
-            continue     # and substring tests most of the rest
+            continue  # and substring tests most of the rest
         hits = len(cue.pattern.findall(text))
         if hits:
             bonus = 1 + 0.25 * min(hits - 1, 2)
@@ -151,9 +160,9 @@ def _side(text: str) -> str | None:
     verb = patterns()["TERRITORY_VERB"].search(text)
     if verb is None:
         return None
-    before = text[max(0, verb.start() - 120):verb.start()]
+    before = text[max(0, verb.start() - 120) : verb.start()]
     if PASSIVE.search(before):
-        after = re.match(r"\W*(?:\w+\W+){0,6}?by\s+(.{0,80})", text[verb.end():])
+        after = re.match(r"\W*(?:\w+\W+){0,6}?by\s+(.{0,80})", text[verb.end() :])
         return _first_side(after.group(1)) if after else None
     best: tuple[int, str] | None = None
     for side, rx in sides():
@@ -186,7 +195,7 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
             if code in s:
                 s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
     if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
-        s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")   # a plant or depot blowing up is an accident
+        s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")  # a plant or depot blowing up is an accident
     return s
 
 
@@ -205,7 +214,7 @@ def _protest(text: str, s: dict[str, float]) -> None:
         code = "PEACE_PROTEST"
     s[code] = weight
     if "ARREST" in s and code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
-        s["ARREST"] = min(s["ARREST"], weight - 1)   # arrests at a protest are its intervention
+        s["ARREST"] = min(s["ARREST"], weight - 1)  # arrests at a protest are its intervention
 
 
 def _territory(text: str, s: dict[str, float]) -> None:
@@ -222,8 +231,9 @@ def _territory(text: str, s: dict[str, float]) -> None:
         s[code] = weight
 
 
-def classify_texts(texts: list[str], scores: list[dict[str, float]], kinds: list[str | None],
-                   armed: set[str]) -> tuple[EventType, float] | None:
+def classify_texts(
+    texts: list[str], scores: list[dict[str, float]], kinds: list[str | None], armed: set[str]
+) -> tuple[EventType, float] | None:
     """An incident's type: its sentences' cues summed, interactions read over all its text."""
     total: dict[str, float] = {}
     for sc in scores:
@@ -236,7 +246,7 @@ def classify_texts(texts: list[str], scores: list[dict[str, float]], kinds: list
         return None
     etype, value = found
     if etype.code == "ATTACK" and len(kinds) == 2 and all(k in armed for k in kinds):
-        etype = types()["ARMED_CLASH"]   # two armed sides fighting is a battle, not an attack
+        etype = types()["ARMED_CLASH"]  # two armed sides fighting is a battle, not an attack
     return etype, value
 
 

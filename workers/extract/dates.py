@@ -8,18 +8,48 @@ from datetime import date, timedelta
 from ..records import parse_iso
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december"]
-MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-      r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-DAY_MONTH = re.compile(rf"\b(?:on\s+)?(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{MON})|(?P<m2>{MON})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)"
-                       r"(?:,?\s+(?P<y>(?:19|20)\d\d))?\b", re.I)
-WEEKDAY = re.compile(r"\b(?:on\s+|last\s+|early\s+|late\s+)?(?P<wd>monday|tuesday|wednesday|"
-                     r"thursday|friday|saturday|sunday)\b", re.I)
-RELATIVE = {"yesterday": 1, "today": 0, "last night": 1, "tonight": 0, "this morning": 0,
-            "day before yesterday": 2, "last week": 7}
-RELATIVE_RX = re.compile(r"\b(day before yesterday|yesterday|today|last night|tonight|"
-                         r"this morning|last week)\b", re.I)
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+MON = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+DAY_MONTH = re.compile(
+    rf"\b(?:on\s+)?(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{MON})|(?P<m2>{MON})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)"
+    r"(?:,?\s+(?P<y>(?:19|20)\d\d))?\b",
+    re.I,
+)
+WEEKDAY = re.compile(
+    r"\b(?:on\s+|last\s+|early\s+|late\s+)?(?P<wd>monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+RELATIVE = {
+    "yesterday": 1,
+    "today": 0,
+    "last night": 1,
+    "tonight": 0,
+    "this morning": 0,
+    "day before yesterday": 2,
+    "last week": 7,
+}
+RELATIVE_RX = re.compile(
+    r"\b(day before yesterday|yesterday|today|last night|tonight|"
+    r"this morning|last week)\b",
+    re.I,
+)
 
 
 def resolve_date(text: str, published: str | None) -> str | None:
@@ -36,7 +66,11 @@ def _explicit(text: str, base: date) -> date | None:
     m = DAY_MONTH.search(text)
     if not m:
         return None
-    month = next(i for i, name in enumerate(MONTHS, 1) if name.startswith((m.group("m1") or m.group("m2")).lower()[:3]))
+    month = next(
+        i
+        for i, name in enumerate(MONTHS, 1)
+        if name.startswith((m.group("m1") or m.group("m2")).lower()[:3])
+    )
     day = int(m.group("d1") or m.group("d2"))
     year = int(m.group("y")) if m.group("y") else base.year
     try:

@@ -18,8 +18,10 @@ from .places import COUNTRY, Place, gazetteer
 
 SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s*")
 ARMED = {"state forces", "rebel group", "political militia", "identity militia", "external forces"}
-MIN_SCORE = 2.5          # a sentence needs this much cue weight to report an event by itself
-SUMMARY = re.compile(r"\b(?:across|throughout|various|several\s+(?:provinces|regions|areas|cities))\b", re.I)
+MIN_SCORE = 2.5  # a sentence needs this much cue weight to report an event by itself
+SUMMARY = re.compile(
+    r"\b(?:across|throughout|various|several\s+(?:provinces|regions|areas|cities))\b", re.I
+)
 
 
 @dataclass(slots=True)
@@ -44,7 +46,7 @@ class Incident:
 
 
 LOOSE_SENTENCE = re.compile(r"(?<=[a-z0-9)][.!?])\s+")
-LONG_SENTENCE = 600   # lower-case text (transcripts, some archives) has no capital to split at
+LONG_SENTENCE = 600  # lower-case text (transcripts, some archives) has no capital to split at
 
 
 def split_sentences(text: str) -> list[str]:
@@ -79,8 +81,11 @@ def trigger_words(text: str) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(sorted(found, key=len, reverse=True)) + r")\b", re.I)
 
 
-ARMED_WORDS = re.compile(r"\b(?:army|soldiers|troops|forces|police|militants|rebels|insurgents|"
-                         r"terrorists|fighters|militia\w*|gunmen|jihadists)\b", re.I)
+ARMED_WORDS = re.compile(
+    r"\b(?:army|soldiers|troops|forces|police|militants|rebels|insurgents|"
+    r"terrorists|fighters|militia\w*|gunmen|jihadists)\b",
+    re.I,
+)
 
 
 def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
@@ -89,24 +94,30 @@ def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sent
         return None
     scores, cas = score(text), casualties(text)
     top = max(scores.values(), default=0.0)
-    eventful = top >= MIN_SCORE or (top >= 1.5 and bool(ARMED_WORDS.search(text))) or \
-        (cas.mentions_death and top >= 1)
+    eventful = (
+        top >= MIN_SCORE
+        or (top >= 1.5 and bool(ARMED_WORDS.search(text)))
+        or (cas.mentions_death and top >= 1)
+    )
     if not eventful:
         return None
     found = mentions(text, context)
     distinct = {(m.place.cc, m.place.admin1) for m in found if m.place.kind != COUNTRY}
     if len(distinct) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text)):
-        return None     # a round-up over several places is no single incident
+        return None  # a round-up over several places is no single incident
     return Sentence(text, scores, cas, most_specific(found), find_actors(text), True)
 
 
-SHORT_TEXT = 1000    # headlines and snippets: a violence cue and a place are enough for an event
-VIOLENCE = re.compile(r"\b(?:kill\w*|dead|deaths?|died|dies|murder\w*|slain|massacre\w*|execut\w*|"
-                      r"shot|shoot\w*|gun\w*|attack\w*|clash\w*|fighting|fought|battles?|ambush\w*|"
-                      r"bomb\w*|blast|explosion|shell\w*|air\s*strikes?|airstrikes?|raids?|offensive|"
-                      r"martyr\w*|casualt\w*|bodies|body|corpses?|behead\w*|assassinat\w*|"
-                      r"abduct\w*|kidnap\w*|wound\w*|injur\w*|violence|armed\s+men|"
-                      r"militants?|insurgents?|rebels?|jihadists?|cartel|sicarios?)\b", re.I)
+SHORT_TEXT = 1000  # headlines and snippets: a violence cue and a place are enough for an event
+VIOLENCE = re.compile(
+    r"\b(?:kill\w*|dead|deaths?|died|dies|murder\w*|slain|massacre\w*|execut\w*|"
+    r"shot|shoot\w*|gun\w*|attack\w*|clash\w*|fighting|fought|battles?|ambush\w*|"
+    r"bomb\w*|blast|explosion|shell\w*|air\s*strikes?|airstrikes?|raids?|offensive|"
+    r"martyr\w*|casualt\w*|bodies|body|corpses?|behead\w*|assassinat\w*|"
+    r"abduct\w*|kidnap\w*|wound\w*|injur\w*|violence|armed\s+men|"
+    r"militants?|insurgents?|rebels?|jihadists?|cartel|sicarios?)\b",
+    re.I,
+)
 
 
 def english_parts(text: str) -> str:
@@ -126,8 +137,11 @@ def fallback(candidates: list[str], context: Counter[str], year: int | None) -> 
         found = mentions(text, context)
         if not found and not context:
             continue
-        inc.add(Sentence(text, score(text), casualties(text), most_specific(found),
-                         find_actors(text), True))
+        inc.add(
+            Sentence(
+                text, score(text), casualties(text), most_specific(found), find_actors(text), True
+            )
+        )
     return [inc] if inc.sentences else []
 
 
@@ -157,8 +171,15 @@ def group(sentences: list[Sentence]) -> list[Incident]:
     incidents: list[Incident] = []
     for s in sentences:
         current = incidents[-1] if incidents else None
-        if s.place and current and current.place and not _compatible(s.place.place, current.place.place):
-            earlier = [i for i in incidents if i.place and _same_place(i.place.place, s.place.place)]
+        if (
+            s.place
+            and current
+            and current.place
+            and not _compatible(s.place.place, current.place.place)
+        ):
+            earlier = [
+                i for i in incidents if i.place and _same_place(i.place.place, s.place.place)
+            ]
             if earlier and s.eventful:
                 earlier[0].add(s)
             elif s.eventful:
@@ -194,13 +215,15 @@ def extract_events(doc: Document) -> list[Event]:
         return []
     language = document_language(doc, text)
     # A list of headlines may mix languages: keep its English parts, if any.
-    if language not in (None, "en") and (len(text) > SHORT_TEXT or not (text := english_parts(text))):
+    if language not in (None, "en") and (
+        len(text) > SHORT_TEXT or not (text := english_parts(text))
+    ):
         return []
     trig = trigger_words(text)
     if trig is None:
         return []
     parts = split_sentences(text)
-    candidates = [t for t in parts if trig.search(t)]   # most sentences of most articles stop here
+    candidates = [t for t in parts if trig.search(t)]  # most sentences of most articles stop here
     # The article's countries, from its title, lead and the sentences that may report events.
     context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
     year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None

@@ -11,25 +11,47 @@ from .lexicon import fold, place_key
 from .places import ADMIN1, CITY, COUNTRY, Place, compact_key, gazetteer
 
 # Capitalised runs, allowing Arabic-style particles: "Dara'a al-Balad", "Deir ez-Zor".
-NAME = re.compile(r"(?<![\w'’])(?:(?:al|el|ad|ar|as|an|at|ash|az|ad|de|del|la|le|san|santa)[-\s])?"
-                  r"[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)(?:\s*(?:(?:al|el|de|del|la|di|ad|ar|as|ez|es|ash|du|"
-                  r"des|of)[-\s]+)?(?<=[\s.-])[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)){0,3}")
-CUE_BEFORE = re.compile(r"\b(?:in|near|at|outside|around|of|into|to|towards|on|across|"
-                        r"inside|village|town|city|district|province|region|area|state)\s+"
-                        r"(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
-ADMIN_AFTER = re.compile(r"^\s*(?:province|governorate|state|region|department|prefecture|"
-                         r"oblast|county)\b", re.I)
-ADMIN_BEFORE = re.compile(r"\b(?:province|governorate|state|region|department|prefecture)\s+of\s+$", re.I)
-REFERENCE = re.compile(r"(?:\b(?:km|kms|kilomet(?:er|re)s?|miles?)\b[^.;]{0,40}?\b(?:of|from)\s+"
-                       r"(?:the\s+)?(?:\w+\s*,?\s+){0,2}$)", re.I)
+NAME = re.compile(
+    r"(?<![\w'’])(?:(?:al|el|ad|ar|as|an|at|ash|az|ad|de|del|la|le|san|santa)[-\s])?"
+    r"[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)(?:\s*(?:(?:al|el|de|del|la|di|ad|ar|as|ez|es|ash|du|"
+    r"des|of)[-\s]+)?(?<=[\s.-])[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)){0,3}"
+)
+CUE_BEFORE = re.compile(
+    r"\b(?:in|near|at|outside|around|of|into|to|towards|on|across|"
+    r"inside|village|town|city|district|province|region|area|state)\s+"
+    r"(?:the\s+)?(?:[\w'’-]+\s+){0,3}$",
+    re.I,
+)
+ADMIN_AFTER = re.compile(
+    r"^\s*(?:province|governorate|state|region|department|prefecture|"
+    r"oblast|county)\b",
+    re.I,
+)
+ADMIN_BEFORE = re.compile(
+    r"\b(?:province|governorate|state|region|department|prefecture)\s+of\s+$", re.I
+)
+REFERENCE = re.compile(
+    r"(?:\b(?:km|kms|kilomet(?:er|re)s?|miles?)\b[^.;]{0,40}?\b(?:of|from)\s+"
+    r"(?:the\s+)?(?:\w+\s*,?\s+){0,2}$)",
+    re.I,
+)
 # A street, neighbourhood or building named after something: "the El Fresno neighborhood".
-SITE_AFTER = re.compile(r"^\s*(?:neighbou?rhood|subdivision|colonia|street|avenue|boulevard|"
-                        r"viaduct|highway|bridge|hotel|restaurant|bar|mall|stadium)\b", re.I)
-MEDIA_AFTER = re.compile(r"^\s*(?:satellite\s+)?(?:channel|tv|television|news|agency|newspaper|radio|"
-                         r"daily|website|times|post|herald|tribune)\b", re.I)
+SITE_AFTER = re.compile(
+    r"^\s*(?:neighbou?rhood|subdivision|colonia|street|avenue|boulevard|"
+    r"viaduct|highway|bridge|hotel|restaurant|bar|mall|stadium)\b",
+    re.I,
+)
+MEDIA_AFTER = re.compile(
+    r"^\s*(?:satellite\s+)?(?:channel|tv|television|news|agency|newspaper|radio|"
+    r"daily|website|times|post|herald|tribune)\b",
+    re.I,
+)
 # "militants from Uzbekistan and Chechnya": where people come from is not where it happened.
-ORIGIN = re.compile(r"\b(?:from|native\s+of|citizens?\s+of|nationals?\s+of)\s+(?:the\s+)?"
-                    r"(?:[\w'’-]+\s+(?:and\s+)?)?$", re.I)
+ORIGIN = re.compile(
+    r"\b(?:from|native\s+of|citizens?\s+of|nationals?\s+of)\s+(?:the\s+)?"
+    r"(?:[\w'’-]+\s+(?:and\s+)?)?$",
+    re.I,
+)
 SMALL_TOWN = 15000
 FOREIGN_TOWN = 100000
 
@@ -39,7 +61,7 @@ class Mention:
     place: Place
     start: int
     text: str
-    cued: bool = False      # "in X", "near X", "village of X": named as where things happened
+    cued: bool = False  # "in X", "near X", "village of X": named as where things happened
     name: str | None = None  # the name as written, where it is more specific than the gazetteer's
 
 
@@ -65,7 +87,7 @@ def country_context(text: str) -> Counter[str]:
     """How often each country is named or implied (demonyms, capitals) in the article."""
     counts = Counter[str]()
     for m in NAME.finditer(text):
-        if SITE_AFTER.match(text[m.end():m.end() + 20]):
+        if SITE_AFTER.match(text[m.end() : m.end() + 20]):
             continue
         counts.update(_run_countries(m.group(0)))
     return counts
@@ -87,7 +109,9 @@ def _candidates(run: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _choose(places: list[Place], context: Counter[str], want_admin: bool, cued: bool) -> Place | None:
+def _choose(
+    places: list[Place], context: Counter[str], want_admin: bool, cued: bool
+) -> Place | None:
     def rank(p: Place) -> tuple[float, ...]:
         in_context = context.get(p.cc, 0)
         admin_bonus = 1 if (p.kind == ADMIN1) == want_admin else 0
@@ -116,10 +140,14 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             if not key or key in g.stop or len(key) < 3:
                 continue
             end = run.start() + e
-            after, before = sentence[end:end + 30], sentence[max(0, start - 60):start]
-            if after.startswith("-based") or MEDIA_AFTER.match(after) or SITE_AFTER.match(after) \
-                    or REFERENCE.search(before) \
-                    or ORIGIN.search(before):
+            after, before = sentence[end : end + 30], sentence[max(0, start - 60) : start]
+            if (
+                after.startswith("-based")
+                or MEDIA_AFTER.match(after)
+                or SITE_AFTER.match(after)
+                or REFERENCE.search(before)
+                or ORIGIN.search(before)
+            ):
                 continue
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
             cued = bool(CUE_BEFORE.search(before))

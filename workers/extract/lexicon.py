@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -44,7 +44,7 @@ def rows(name: str) -> list[list[str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(name: str) -> frozenset[str]:
     """A one-word-per-line (or whitespace separated) list as a folded set."""
     return frozenset(w for r in rows(name) for part in r for w in fold(part).split() if w)

