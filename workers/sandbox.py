@@ -38,6 +38,9 @@ def _child_init(parent_pid: int, then: Callable[[], None] | None) -> None:
         pass
     if os.getppid() != parent_pid:  # the worker died before prctl took effect
         os._exit(1)
+    # A Ctrl-C reaches the whole terminal process group; the worker decides when this child
+    # stops (it shuts the pool down after draining), so the child ignores it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if then is not None:
         then()
 
