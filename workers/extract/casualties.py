@@ -89,7 +89,6 @@ TOTAL = re.compile(
     # Figures over several days or incidents: "in three days", "since Saturday", "raising the toll".
     r"(?:in|during|over|within)\s+(?:the\s+)?(?:past\s+|last\s+)?(?:two|three|four|five|six|seven|"
     r"eight|nine|ten|several|few|\d+)\s+(?:consecutive\s+|successive\s+)?(?:days|weeks|months)|"
-    r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)|"
     r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday))\b",
     re.I,
 )
