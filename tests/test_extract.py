@@ -240,3 +240,11 @@ def test_date_in_gap_is_not_a_figure():
     """'On 9 May 2015 gunmen killed 5' is 5, not the day of the month."""
     e = only("On 9 May 2015 gunmen killed 5 villagers in Maiduguri, Nigeria.")
     assert e.fatalities == 5
+
+
+def test_town_after_a_motion_preposition_beats_its_country():
+    """'through central Nairobi, Kenya' places the event in Nairobi, not at Kenya's centroid."""
+    ev = only(
+        "Thousands of protesters marched peacefully through central Nairobi, Kenya, on Tuesday."
+    )
+    assert (ev.location.name, ev.location.country) == ("Nairobi", "KE")

@@ -17,7 +17,7 @@ NAME = re.compile(
     r"des|of)[-\s]+)?(?<=[\s.-])[A-Z](?:\.(?=\s?[A-Z])|[\w'’‘ʿ-]*)){0,3}"
 )
 CUE_BEFORE = re.compile(
-    r"\b(?:in|near|at|outside|around|of|into|to|towards|on|across|"
+    r"\b(?:in|near|at|outside|around|of|into|to|towards|on|across|through|throughout|within|along|"
     r"inside|village|town|city|district|province|region|area|state)\s+"
     r"(?:the\s+)?(?:[\w'’-]+\s+){0,3}$",
     re.I,
