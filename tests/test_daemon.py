@@ -82,6 +82,12 @@ async def test_seed_article_events_reach_subscribers(
     assert 'newsingest_articles_total{verdict="new"} 2.0' in prom
     assert 'newsingest_events_published_total{kind="created"}' in prom
     assert 'newsingest_queue_pending{stream="newsingest:items"} 0.0' in prom
+    latency = [
+        line
+        for line in prom.splitlines()
+        if line.startswith("newsingest_pipeline_latency_seconds_count ")
+    ]
+    assert latency and float(latency[0].split()[1]) >= 1
 
 
 async def _done(redis: object, n: int) -> bool:

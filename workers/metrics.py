@@ -61,9 +61,13 @@ async def incr(redis: Any, name: str, amount: int = 1, **labels: str) -> None:
     await redis.hincrby(keys.METRICS, field(name, **labels), amount)
 
 
-async def observe(redis: Any, name: str, value_s: float) -> None:
+async def observe(redis: Any, *observations: tuple[str, float]) -> None:
+    """Record (histogram name, seconds) observations in one round trip."""
+    if not observations:
+        return
     pipe = redis.pipeline(transaction=False)
-    for f in histogram_fields(name, value_s):
-        pipe.hincrby(keys.METRICS, f, 1)
-    pipe.hincrbyfloat(keys.METRICS, field(name + "_sum"), value_s)
+    for name, value_s in observations:
+        for f in histogram_fields(name, value_s):
+            pipe.hincrby(keys.METRICS, f, 1)
+        pipe.hincrbyfloat(keys.METRICS, field(name + "_sum"), value_s)
     await pipe.execute()

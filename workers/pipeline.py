@@ -87,19 +87,16 @@ class Pipeline:
         if not (result.created or result.updated):
             return
         now = utc_now()
+        seen: list[tuple[str, float]] = []
         if item.polled_at:
-            await metrics.observe(
-                self.redis,
-                "newsingest_pipeline_latency_seconds",
-                max(0.0, now.timestamp() - item.polled_at),
-            )
+            latency = max(0.0, now.timestamp() - item.polled_at)
+            seen.append(("newsingest_pipeline_latency_seconds", latency))
         published = parse_iso(item.published)
         if published:
-            await metrics.observe(
-                self.redis,
-                "newsingest_ingest_lag_seconds",
-                max(0.0, (now - published).total_seconds()),
+            seen.append(
+                ("newsingest_ingest_lag_seconds", max(0.0, (now - published).total_seconds()))
             )
+        await metrics.observe(self.redis, *seen)
 
 
 def analyse_page(body: bytes, final_url: str, item: Item) -> Analysis:

@@ -181,8 +181,10 @@ class Consumer:
         except Exception as e:  # any failure of one entry must not stop the consumer
             await self._failed(entry_id, fields, e)
             return
-        await self.redis.xack(self.s.stream, self.s.group, entry_id)
-        await self.redis.hdel(keys.ITEM_ERRORS, entry_id)
+        pipe = self.redis.pipeline(transaction=False)  # one round trip for both
+        pipe.xack(self.s.stream, self.s.group, entry_id)
+        pipe.hdel(keys.ITEM_ERRORS, entry_id)
+        await pipe.execute()
 
     async def _failed(self, entry_id: str, fields: dict[str, str], exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
