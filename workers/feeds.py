@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 import feedparser
 
+from workers.dedup import canonical_url
 from workers.errors import FeedError
 from workers.feedlimits import bounded_feed
 from workers.records import Item
@@ -98,8 +99,10 @@ def _item(entry: Any, feed_url: str, polled_at: float) -> Item | None:
     if not link.startswith(("http://", "https://")):
         return None
     guid = (entry.get("id") or "").strip()[:MAX_URL_CHARS]
+    # Without a guid, the canonical link identifies the entry, so a link that only gains a
+    # tracking parameter between two polls is not a new entry.
     return Item(
-        item_id=guid or link,
+        item_id=guid or canonical_url(link),
         url=link,
         feed=feed_url,
         title=(entry.get("title") or "").strip()[:MAX_TITLE_CHARS],
