@@ -198,32 +198,45 @@ async def fill(store: RollingStore, n: int, sentences: int, seed: int) -> float:
     return time.perf_counter() - start
 
 
-async def breakdown(redis: Any, n_indexed: int) -> dict[str, float]:
-    """Bytes per indexed article of each dedup structure (MEMORY USAGE, band buckets sampled)."""
+async def bucketed(
+    redis: Any, name: str, prefix: str, bits: int, fields_per_article: int, n_indexed: int
+) -> dict[str, float]:
+    """Bytes per indexed article of one set of bucketed hashes: measured (buckets sampled), and
+    projected to a 1M-article window."""
     out = {}
-    for name, key in (
-        ("fingerprints", keys.DEDUP_FP),
-        ("canonical URLs", keys.DEDUP_URL),
-        ("text hashes", keys.DEDUP_TEXT),
-        ("article records", keys.ARTICLE_DATA),
-    ):
-        out[name] = (await redis.memory_usage(key, samples=0) or 0) / n_indexed
-    buckets = [k async for k in redis.scan_iter(match=keys.DEDUP_BAND_PREFIX + "*", count=5000)]
+    buckets = [k async for k in redis.scan_iter(match=prefix + "*", count=5000)]
     sample = random.Random(0).sample(buckets, min(2000, len(buckets)))
     sizes = [await redis.memory_usage(k, samples=0) or 0 for k in sample]
     fields = [await redis.hlen(k) for k in sample]
-    out["band buckets"] = statistics.fmean(sizes) * len(buckets) / n_indexed if sizes else 0.0
-    out["band buckets (keys)"] = len(buckets)
+    out[name] = statistics.fmean(sizes) * len(buckets) / n_indexed if sizes else 0.0
+    out[f"{name} (keys)"] = len(buckets)
     if len(set(fields)) > 1:
-        # Bytes of a bucket = per key + per field: fitted, then projected to a 1M window (32M
-        # fields in every bucket), because a small run leaves most buckets nearly empty.
+        # Bytes of a bucket = per key + per field: fitted, then projected to a 1M window (every
+        # bucket fuller), because a small run leaves most buckets nearly empty.
         fit = statistics.linear_regression(fields, sizes)
         per_key, per_field = fit.intercept, fit.slope
-        out["band bucket bytes per key (fit)"] = per_key
-        out["band bucket bytes per field (fit)"] = per_field
-        out["band buckets at 1M, projected"] = (
-            (1 << dedupindex.BUCKET_BITS) * per_key + dedup.BANDS * 1e6 * per_field
+        out[f"{name} bytes per key (fit)"] = per_key
+        out[f"{name} bytes per field (fit)"] = per_field
+        out[f"{name} at 1M, projected"] = (
+            (1 << bits) * per_key + fields_per_article * 1e6 * per_field
         ) / 1e6
+    return out
+
+
+async def breakdown(redis: Any, n_indexed: int) -> dict[str, float]:
+    """Bytes per indexed article of each dedup structure (MEMORY USAGE, buckets sampled)."""
+    out = {}
+    for name, key in (
+        ("fingerprints", keys.DEDUP_FP),
+        ("article records", keys.ARTICLE_DATA),
+    ):
+        out[name] = (await redis.memory_usage(key, samples=0) or 0) / n_indexed
+    for name, prefix, bits, per_article in (
+        ("canonical URL buckets", keys.DEDUP_URL_PREFIX, dedupindex.EXACT_BUCKET_BITS, 1),
+        ("text hash buckets", keys.DEDUP_TEXT_PREFIX, dedupindex.EXACT_BUCKET_BITS, 1),
+        ("band buckets", keys.DEDUP_BAND_PREFIX, dedupindex.BUCKET_BITS, dedup.BANDS),
+    ):
+        out.update(await bucketed(redis, name, prefix, bits, per_article, n_indexed))
     return out
 
 

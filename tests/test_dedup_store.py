@@ -161,8 +161,9 @@ async def test_trim_removes_the_index_entries(redis: object) -> None:
     assert await redis.hlen(keys.DEDUP_FP) == 1  # type: ignore[attr-defined]
     assert await store.trim(NOW) >= 1
     assert await redis.hlen(keys.DEDUP_FP) == 0  # type: ignore[attr-defined]
-    left = [k async for k in redis.scan_iter(match=keys.DEDUP_BAND_PREFIX + "*")]  # type: ignore[attr-defined]
-    assert left == []
+    for prefix in (keys.DEDUP_BAND_PREFIX, keys.DEDUP_URL_PREFIX, keys.DEDUP_TEXT_PREFIX):
+        left = [k async for k in redis.scan_iter(match=prefix + "*")]  # type: ignore[attr-defined]
+        assert left == [], prefix
     assert not [k async for k in redis.scan_iter(match=keys.EVENT_CELL_PREFIX + "*")]  # type: ignore[attr-defined]
     assert await redis.hlen(keys.EVENT_REPORTS) == 0  # type: ignore[attr-defined]
     again = await commit_page(store, "2-0", "https://copy.example/a", "Clashes", PARAGRAPHS[:-1])

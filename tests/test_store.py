@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from workers import keys
+from workers.dedupindex import exact_slot
 from workers.records import Actor, Article, Event, Location, Source
 from workers.store import EventQuery, RollingStore
 
@@ -133,8 +134,12 @@ async def test_trim_drops_only_what_left_the_window(redis: object) -> None:
     )
     assert await store.trim(NOW) >= 2
     assert await store.get("old") is None and await store.get("new") is not None
-    assert not await redis.hexists(keys.DEDUP_URL, "http://ex.org/a")  # type: ignore[attr-defined]
-    assert await redis.hexists(keys.DEDUP_URL, "http://ex.org/b")  # type: ignore[attr-defined]
+    # exact_slot (Python) finds what exact.lua (in the scripts) wrote and deleted.
+    url, text = keys.DEDUP_URL_PREFIX, keys.DEDUP_TEXT_PREFIX
+    assert not await redis.hexists(*exact_slot(url, "http://ex.org/a"))  # type: ignore[attr-defined]
+    assert not await redis.hexists(*exact_slot(text, "h1"))  # type: ignore[attr-defined]
+    assert await redis.hexists(*exact_slot(url, "http://ex.org/b"))  # type: ignore[attr-defined]
+    assert await redis.hget(*exact_slot(text, "hb")) == "b"  # type: ignore[attr-defined]
     # The trimmed article's URL is new again.
     assert (await store.commit("3-0", article(), [], NOW, 0)).verdict == "new"
 

@@ -1,7 +1,12 @@
 """The Redis side of dedup: where an article's candidates live, and a snapshot commit.lua re-checks.
 
 Layout, chosen for memory (about 1M articles in a 7-day window):
-- `DEDUP_URL` canonical URL -> "key|text_hash|n", `DEDUP_TEXT` text hash -> key (exact matches).
+- Exact matches: canonical URL -> "key|text_hash|n" and text hash -> key, each in 2^14 bucketed
+  hashes (`DEDUP_URL_PREFIX`, `DEDUP_TEXT_PREFIX` + bucket) keyed by a 64-bit digest of the URL
+  or text hash (`exact_slot`): a 10-byte listpack field instead of a hashtable entry with the
+  whole URL or 32-hex hash as its key (URL entry 178 -> about 74 B an article, text entry
+  115 -> 33, bench_dedup.py). Two of 1M strings share a 64-bit digest with probability about
+  n^2 / 2^65 = 3e-8, so digest equality stands for string equality (exact-match semantics).
 - Each indexed article (new, or an update's latest text) has a number n (INCR DEDUP_SEQ) and
   its packed fingerprint in `DEDUP_FP` n -> 8-byte article key + signature + sentence codes.
 - LSH bands live in 2^BUCKET_BITS small hashes ("bucketed hashes"): the band's 32-bit hash and
@@ -14,6 +19,7 @@ decode_responses says) and read with NEVER_DECODE, so the one shared str client 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 import zlib
@@ -56,6 +62,17 @@ def encode_slots(slots: list[Slot], values: list[str] | None = None) -> str:
     return ";".join(f"{b}:{f}:{v}" for (b, f), v in zip(slots, values, strict=True))
 
 
+EXACT_BUCKET_BITS = 14  # as in lua/exact.lua: 2^14 buckets, about 61 fields each at 1M articles
+
+
+def exact_slot(prefix: str, value: str) -> tuple[str, str]:
+    """(bucket key, field) of a canonical URL or text hash; lua/exact.lua computes the same
+    (the scripts compute it themselves, so trim.lua finds the slots of the URLs it reads)."""
+    digest = int(hashlib.sha1(value.encode("utf-8")).hexdigest()[:16], 16)
+    low = 64 - EXACT_BUCKET_BITS
+    return f"{prefix}{digest >> low:04x}", str(digest & ((1 << low) - 1))
+
+
 _HEX_KEY = re.compile(r"[0-9a-f]{16}")
 
 
@@ -76,7 +93,7 @@ def pack(article_key: str, fp: Fingerprint) -> bytes:
 
 
 def unpack(raw: bytes, text_hash: str = "") -> tuple[str, Fingerprint]:
-    """(article key, fingerprint) from `pack`; the text hash is not stored (DEDUP_URL has it)."""
+    """(article key, fingerprint) from `pack`; the text hash is not stored (the URL entry has it)."""
     at = 9 if raw[0] == 0 else 1 + raw[0]
     key = raw[1:9].hex() if raw[0] == 0 else raw[1:at].decode("utf-8")
     size, n, m = struct.unpack_from(">HHH", raw, at)
@@ -85,7 +102,7 @@ def unpack(raw: bytes, text_hash: str = "") -> tuple[str, Fingerprint]:
 
 
 def parse_owner(value: str | None) -> tuple[str, str, str]:
-    """(key, text_hash, n) of a DEDUP_URL value; n is "" when the article is not indexed."""
+    """(key, text_hash, n) of an exact-URL value; n is "" when the article is not indexed."""
     if not value:
         return "", "", ""
     parts = value.split("|")
@@ -96,8 +113,8 @@ def parse_owner(value: str | None) -> tuple[str, str, str]:
 class Snapshot:
     """What a worker saw of the index; commit.lua retries the commit if any of it changed."""
 
-    url_owner: str  # DEDUP_URL value for the canonical URL, or ""
-    text_owner: str  # DEDUP_TEXT value for the text hash, or ""
+    url_owner: str  # exact-URL value for the canonical URL, or ""
+    text_owner: str  # exact-text value for the text hash, or ""
     slots: list[Slot]  # the new article's band slots
     slot_values: list[str]  # their values as read ("" when empty)
     candidates: list[Candidate]
@@ -113,7 +130,7 @@ async def snapshot(
     slots = band_slots(fp)
     args = [entry_id, canonical, text_hash, keys.DEDUP_BAND_PREFIX, encode_slots(slots)]
     done, url_owner, text_owner, *values = await script(
-        keys=[keys.DONE_ITEMS, keys.DEDUP_URL, keys.DEDUP_TEXT], args=args
+        keys=[keys.DONE_ITEMS, keys.DEDUP_URL_PREFIX, keys.DEDUP_TEXT_PREFIX], args=args
     )
     if done:
         return None

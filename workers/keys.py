@@ -26,8 +26,9 @@ EVENTS_BY_SEEN = f"{PREFIX}:events:by_seen"  # zset: event id scored by first_se
 # Articles and dedup.
 ARTICLE_DATA = f"{PREFIX}:article"  # hash: article key -> article record JSON
 ARTICLES_BY_SEEN = f"{PREFIX}:articles:by_seen"  # zset: article key scored by first_seen
-DEDUP_URL = f"{PREFIX}:dedup:url"  # hash: canonical URL -> article key
-DEDUP_TEXT = f"{PREFIX}:dedup:text"  # hash: normalised text hash -> article key
+# Exact matches, in 2^14 small hashes per kind keyed by a 64-bit digest (dedupindex.exact_slot):
+DEDUP_URL_PREFIX = f"{PREFIX}:dedup:u:"  # canonical URL digest -> "key|text_hash|n"
+DEDUP_TEXT_PREFIX = f"{PREFIX}:dedup:t:"  # normalised text hash digest -> article key
 DONE_ITEMS = f"{PREFIX}:items:done"  # zset: item id scored by time it was committed
 # Near-duplicate index (workers/dedupindex.py). Each indexed article has a number n (INCR).
 DEDUP_SEQ = f"{PREFIX}:dedup:seq"  # string: last article number given out

@@ -27,8 +27,8 @@ MAX_ATTEMPTS = 12  # commits retried on a changed snapshot before the entry is r
 
 COMMIT_KEYS = [
     keys.DONE_ITEMS,
-    keys.DEDUP_URL,
-    keys.DEDUP_TEXT,
+    keys.DEDUP_URL_PREFIX,  # bucket key prefixes (exact.lua), not keys
+    keys.DEDUP_TEXT_PREFIX,
     keys.ARTICLE_DATA,
     keys.ARTICLES_BY_SEEN,
     keys.EVENT_DATA,
@@ -49,8 +49,8 @@ TRIM_KEYS = [
     keys.EVENTS_BY_SEEN,
     keys.ARTICLE_DATA,
     keys.ARTICLES_BY_SEEN,
-    keys.DEDUP_URL,
-    keys.DEDUP_TEXT,
+    keys.DEDUP_URL_PREFIX,
+    keys.DEDUP_TEXT_PREFIX,
     keys.DONE_ITEMS,
     keys.EVENTS_STREAM,
     keys.DEDUP_FP,
@@ -151,9 +151,9 @@ class RollingStore:
     def __init__(self, redis: Any, window_s: float) -> None:
         self.redis = redis
         self.window_s = window_s
-        self._commit = redis.register_script(lua("members.lua", "commit.lua"))
-        self._trim = redis.register_script(lua("members.lua", "trim.lua"))
-        self._snapshot = redis.register_script(lua("snapshot.lua"))
+        self._commit = redis.register_script(lua("members.lua", "exact.lua", "commit.lua"))
+        self._trim = redis.register_script(lua("members.lua", "exact.lua", "trim.lua"))
+        self._snapshot = redis.register_script(lua("exact.lua", "snapshot.lua"))
 
     async def commit(
         self,

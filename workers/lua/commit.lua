@@ -10,7 +10,8 @@
 -- 'retry'; the worker reads again and re-decides. That is what makes two copies committed at
 -- the same moment yield exactly one `new`. A split (entry_id '') skips the article part.
 --
--- KEYS: 1 done_items  2 dedup_url  3 dedup_text  4 article_data  5 articles_by_seen
+-- KEYS: 1 done_items  2 dedup_url and 3 dedup_text bucket prefixes (exact.lua)
+--       4 article_data  5 articles_by_seen
 --       6 event_data  7 event_meta  8 events_by_date  9 events_by_seen  10 events_log
 --       11 metrics  12 dedup_seq  13 dedup_fp  14 event_reports  15 report_event
 -- ARGV: 1 entry_id  2 now_epoch  3 now_iso  4 channel  5 polled_at  6 articles_metric_prefix
@@ -27,6 +28,11 @@ local verdict, reason, matched, akey, owner = ARGV[8], ARGV[9], ARGV[10], ARGV[1
 local canon, thash, record, packed, owner_n = ARGV[13], ARGV[14], ARGV[15], ARGV[16], ARGV[17]
 
 local band_prefix, band_checks, band_adds, band_removes = ARGV[20], ARGV[21], ARGV[22], ARGV[23]
+local url_key, url_field, text_key, text_field
+if entry_id ~= '' then
+  url_key, url_field = exact_slot(KEYS[2], canon)
+  text_key, text_field = exact_slot(KEYS[3], thash)
+end
 local pos = 24
 local function group(width)
   local n = tonumber(ARGV[pos])
@@ -44,8 +50,12 @@ end
 
 -- Re-check the snapshot before any write.
 if article then
-  if (redis.call('HGET', KEYS[2], canon) or '') ~= ARGV[18] then return {'retry', 'url', '', 0, 0} end
-  if (redis.call('HGET', KEYS[3], thash) or '') ~= ARGV[19] then return {'retry', 'text', '', 0, 0} end
+  if (redis.call('HGET', url_key, url_field) or '') ~= ARGV[18] then
+    return {'retry', 'url', '', 0, 0}
+  end
+  if (redis.call('HGET', text_key, text_field) or '') ~= ARGV[19] then
+    return {'retry', 'text', '', 0, 0}
+  end
   for bucket, field, seen in string.gmatch(band_checks, '(%x+):(%d+):([%d,]*)') do
     if (redis.call('HGET', band_prefix .. bucket, field) or '') ~= seen then
       return {'retry', 'band', '', 0, 0}
@@ -75,8 +85,8 @@ if article and verdict ~= 'duplicate' then
       add_member(band_prefix .. bucket, field, n)
     end
   end
-  redis.call('HSET', KEYS[2], canon, owner .. '|' .. thash .. '|' .. n)
-  redis.call('HSETNX', KEYS[3], thash, owner)
+  redis.call('HSET', url_key, url_field, owner .. '|' .. thash .. '|' .. n)
+  redis.call('HSETNX', text_key, text_field, owner)
   if n ~= '' then record = string.sub(record, 1, -2) .. ',"n":' .. n .. '}' end
   redis.call('HSET', KEYS[4], owner, record)
   redis.call('ZADD', KEYS[5], 'NX', now, owner)

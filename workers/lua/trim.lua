@@ -4,7 +4,8 @@
 -- their fingerprints to find their band slots, which only Python can compute), each re-checked
 -- here to be still out of the window; their URL, text-hash, fingerprint and band entries go too.
 -- KEYS: 1 event_data  2 event_meta  3 events_by_date  4 events_by_seen  5 article_data
---       6 articles_by_seen  7 dedup_url  8 dedup_text  9 done_items  10 events_log
+--       6 articles_by_seen  7 dedup_url and 8 dedup_text bucket prefixes (exact.lua)
+--       9 done_items  10 events_log
 --       11 dedup_fp  12 event_reports  13 report_event
 -- ARGV: 1 cutoff_epoch  2 batch  3 event cell key prefix  4 band key prefix  5 n_articles,
 --       then per article: key, n ('' = not indexed), its band slots "bucket:field;..."
@@ -49,14 +50,14 @@ for _ = 1, tonumber(ARGV[5]) do
       local urls = rec.urls
       if type(urls) ~= 'table' then urls = {rec.canonical_url} end
       for _, url in ipairs(urls) do
-        local owner = redis.call('HGET', KEYS[7], url)
+        local key, field = exact_slot(KEYS[7], url)
+        local owner = redis.call('HGET', key, field)
         if owner and string.sub(owner, 1, #akey + 1) == akey .. '|' then
-          redis.call('HDEL', KEYS[7], url)
+          redis.call('HDEL', key, field)
         end
       end
-      if redis.call('HGET', KEYS[8], rec.text_hash) == akey then
-        redis.call('HDEL', KEYS[8], rec.text_hash)
-      end
+      local key, field = exact_slot(KEYS[8], rec.text_hash)
+      if redis.call('HGET', key, field) == akey then redis.call('HDEL', key, field) end
     end
     if n ~= '' then
       for bucket, field in string.gmatch(slots, '(%x+):(%d+)') do
