@@ -30,6 +30,8 @@ class Cue:
     pattern: re.Pattern[str]
     heads: frozenset[str] | None  # first three letters of every possible match; None if unknown
     literals: tuple[str, ...] | None  # text every match starts with (lower case); None if unknown
+    # The literals by their head (see _by_head), for the sharper test of _first_literal.
+    by_head: dict[str, tuple[str, ...]] | None
 
 
 def _split_top(rx: str) -> list[str]:
@@ -102,16 +104,55 @@ def cues() -> tuple[Cue, ...]:
     out = []
     for code, w, rx in rows("keywords.tsv"):
         pre = literal_prefixes(rx)
+        lits = tuple(sorted(set(pre))) if pre else None
         out.append(
             Cue(
                 code,
                 float(w),
                 re.compile(rf"\b(?:{rx})\b", re.I),
                 heads_of(pre),
-                tuple(sorted(set(pre))) if pre else None,
+                lits,
+                _by_head(lits) if lits else None,
             )
         )
     return tuple(out)
+
+
+WHOLE_HEAD = re.compile(r"[a-z0-9]{3}")
+# The only characters outside ASCII that a case-insensitive pattern lets match an ASCII letter
+# (checked over all of Unicode) and that lower() does not turn into that letter.
+CASE_TWINS = re.compile("[\u0130\u0131\u017f\u212a]")
+ANY_HEAD = ""  # key of the literals whose head is no word's head ("al-", "rp"): always tested
+
+
+def _by_head(literals: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, list[str]] = {}
+    for lit in literals:
+        head = lit[:3] if WHOLE_HEAD.fullmatch(lit[:3]) else ANY_HEAD
+        groups.setdefault(head, []).append(lit)
+    return {h: tuple(ls) for h, ls in groups.items()}
+
+
+def _first_literal(cue: Cue, present: frozenset[str], low: str) -> int:
+    """Where the cue's first literal that can start a match is in low; -1 when there is none.
+
+    Sound for text without CASE_TWINS: there a match of the cue's word-bounded pattern starts
+    a word, lower-cased it is the literal, so the literal's head is that word's head (in present)
+    and the literal is in low. Literals whose head no word has cannot start a match, so only
+    the rest are looked for, and no match can start before the first of them.
+    """
+    assert cue.by_head is not None
+    first = -1
+    for head in cue.by_head.keys() & present:
+        for lit in cue.by_head[head]:
+            i = low.find(lit)
+            if i >= 0 and (first < 0 or i < first):
+                first = i
+    for lit in cue.by_head.get(ANY_HEAD, ()):
+        i = low.find(lit)
+        if i >= 0 and (first < 0 or i < first):
+            first = i
+    return first
 
 
 def score(text: str) -> dict[str, float]:
@@ -119,12 +160,26 @@ def score(text: str) -> dict[str, float]:
     scores: dict[str, float] = {}
     present = word_heads(text)
     low = text.lower()
+    ascii_text = text.isascii()  # then low's offsets are text's
+    plain = ascii_text or CASE_TWINS.search(text) is None
     for cue in cues():
-        if cue.heads is not None and not cue.heads & present:
-            continue  # a set intersection spares most regex scans
-        if cue.literals is not None and not any(lit in low for lit in cue.literals):
+        if cue.heads is not None and cue.heads.isdisjoint(present):
+            continue  # a set test spares most regex scans
+        start = 0
+        if cue.literals is None:
+            pass
+        elif plain:
+            # Only the literals of the text's word heads need looking for (much cheaper), and
+            # the scan can start at the first of them.
+            start = _first_literal(cue, present, low)
+            if start < 0:
+                continue
+            if not ascii_text:
+                start = 0
+        elif not any(lit in low for lit in cue.literals):
             continue  # and substring tests most of the rest
-        hits = len(cue.pattern.findall(text))
+        # (\b at start still looks at the character before it, so the matches are the same.)
+        hits = len(cue.pattern.findall(text, start))
         if hits:
             bonus = 1 + 0.25 * min(hits - 1, 2)
             scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * bonus

@@ -73,9 +73,15 @@ def _trigger_word(w: str) -> bool:
     return any(w[:k] in st for k in range(3, min(len(w), 12) + 1))
 
 
+@lru_cache(maxsize=1)
+def stem_heads() -> frozenset[str]:
+    return frozenset(s[:3] for s in stems())
+
+
 def trigger_words(text: str) -> re.Pattern[str] | None:
     """A small pattern of the document's own trigger words, or None when it has none."""
-    found = {w for w in set(WORD.findall(text.lower())) if _trigger_word(w)}
+    heads = stem_heads()  # a trigger word starts with a stem's first three letters: a cheap test
+    found = {w for w in set(WORD.findall(text.lower())) if w[:3] in heads and _trigger_word(w)}
     if not found:
         return None
     return re.compile(r"\b(?:" + "|".join(sorted(found, key=len, reverse=True)) + r")\b", re.I)
@@ -92,8 +98,11 @@ def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sent
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
     if TOTAL.search(text) or historical(text, year):
         return None
-    scores, cas = score(text), casualties(text)
+    scores = score(text)
     top = max(scores.values(), default=0.0)
+    if top < 1:
+        return None  # not eventful whatever its casualties: spare their (costly) reading
+    cas = casualties(text)
     eventful = (
         top >= MIN_SCORE
         or (top >= 1.5 and bool(ARMED_WORDS.search(text)))

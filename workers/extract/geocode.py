@@ -139,6 +139,9 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             key = _key(text)
             if not key or key in g.stop or len(key) < 3:
                 continue
+            places = g.lookup(key)
+            if not places:
+                continue  # most n-grams name no place: skip the context checks below
             end = run.start() + e
             after, before = sentence[end : end + 30], sentence[max(0, start - 60) : start]
             if (
@@ -151,7 +154,7 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
                 continue
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
             cued = bool(CUE_BEFORE.search(before))
-            place = _choose(g.lookup(key), context, want_admin, cued)
+            place = _choose(places, context, want_admin, cued)
             if place:
                 quarter = QUARTER.match(run.group(0), e) if place.kind == CITY else None
                 name = text + quarter.group(0) if quarter else None

@@ -22,7 +22,7 @@ def detect_language(text: str) -> str | None:
     if not tokens:
         return None
     freq = Counter(tokens)
-    counts = {lang: sum(freq[w] for w in ws if w in freq) for lang, ws in stopwords().items()}
+    counts = {lang: sum(freq[w] for w in ws & freq.keys()) for lang, ws in stopwords().items()}
     lang, hits = max(counts.items(), key=lambda kv: kv[1])
     others = sorted(counts.values())[-2] if len(counts) > 1 else 0
     if hits < 2 and len(tokens) > 4:
