@@ -15,7 +15,7 @@ What it does, in one run on one machine:
    PUBLISHes), peak RSS per process (VmRSS sampled every 0.2 s, VmHWM at the end), CPU seconds
    per process, verdicts and events.
 
-Target (issue 2): end-to-end articles/s >= 1.6 x plain trafilatura in one process, on 2 cores,
+Target: end-to-end articles/s >= 1.6 x plain trafilatura in one process, on 2 cores,
 with the pipeline's cleaning F1 no lower than plain trafilatura's.
 F1 is bag-of-words over lowercased \\w+ tokens, computed per page and averaged over the 127
 pages that have an `articleBody` (a page with no text scores 0).

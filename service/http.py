@@ -45,7 +45,7 @@ def make_app(state: AppState) -> web.Application:
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/events", events)
     app.router.add_get("/events/{id}", event_by_id)
-    feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback (issue 5)
+    feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback
     app.router.add_post("/events/{id}/split", split_event)
     return app
 

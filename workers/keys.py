@@ -52,9 +52,8 @@ BEAT_INFO_PREFIX = f"{PREFIX}:beats:info:"
 # Feeds.
 FEED_STATE_PREFIX = f"{PREFIX}:feed:"  # hash per feed: etag, last_modified, status ...
 SEEN_PREFIX = f"{PREFIX}:seen:"  # zset per feed: entry id scored by first seen
-FEEDS = f"{PREFIX}:feeds"  # set of feed URLs polled so far (before issue 5)
 
-# Feed list and schedule shared by every poller (issue 5); members are feed_id(url).
+# Feed list and schedule shared by every poller; members are feed_id(url).
 FEED_LIST = f"{PREFIX}:feeds:list"  # hash: feed id -> feed URL (what is polled)
 FEED_DUE = f"{PREFIX}:feeds:due"  # zset: feed id -> next due (epoch s)
 FEED_LEASES = f"{PREFIX}:feeds:leases"  # zset: feed id -> lease expiry of its poller
