@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +43,6 @@ from workers.records import Article, Item
 from workers.store import RollingStore, judge
 
 NOW = datetime(2019, 3, 12, 12, 0, tzinfo=UTC)
-SEEN = {"duplicate", "update", "seen"}
 
 
 def page(title: str, text: str) -> bytes:
@@ -128,26 +126,6 @@ async def run_corpus(
         rows.append((kind, expected, result.verdict))
         sentence_counts.append(len(fp.sentences))
     return rows, decide_ms, commit_ms, sentence_counts
-
-
-def score(rows: list[tuple[str, str, str]]) -> dict[str, Any]:
-    tp = sum(1 for _, e, v in rows if e in SEEN and v in SEEN)
-    fp = sum(1 for _, e, v in rows if e not in SEEN and v in SEEN)
-    fn = sum(1 for _, e, v in rows if e in SEEN and v not in SEEN)
-    judged = [(e, v) for _, e, v in rows if e in SEEN - {"seen"} and v in SEEN]
-    per_kind: dict[str, Counter[str]] = defaultdict(Counter)
-    for kind, expected, v in rows:
-        ok = v == expected or (expected == "seen" and v in SEEN)
-        per_kind[kind]["ok" if ok else f"got {v}"] += 1
-    return {
-        "articles committed": len(rows),
-        "duplicate precision": round(tp / max(1, tp + fp), 4),
-        "duplicate recall": round(tp / max(1, tp + fn), 4),
-        "update-vs-duplicate accuracy": round(
-            sum(e == g for e, g in judged) / max(1, len(judged)), 4
-        ),
-        "per kind": {k: dict(c) for k, c in sorted(per_kind.items())},
-    }
 
 
 def _ms(values: list[float]) -> str:
@@ -265,7 +243,7 @@ async def main_async(args: argparse.Namespace) -> None:
         )
         after = await used_memory(redis)
         indexed = int(await redis.hlen(keys.DEDUP_FP))
-        result = score(rows)
+        result = dv.score(rows)
         for name, value in result.items():
             if isinstance(value, dict):
                 print(f"{name}:")

@@ -31,6 +31,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
@@ -322,28 +323,41 @@ def evaluate(limit: int | None, seed: int) -> dict[str, object]:
     return report(rows, times, index)
 
 
-def report(
-    rows: list[tuple[str, str, dedup.Verdict]], times: list[float], index: Index
-) -> dict[str, object]:
-    # Positive = the article was seen before (duplicate or update); "seen" accepts either.
-    seen = {"duplicate", "update", "seen"}
-    tp = sum(1 for _, e, v in rows if e in seen and v.verdict in seen)
-    fp = sum(1 for _, e, v in rows if e not in seen and v.verdict in seen)
-    fn = sum(1 for _, e, v in rows if e in seen and v.verdict not in seen)
-    judged = [(e, v.verdict) for _, e, v in rows if e in seen - {"seen"} and v.verdict in seen]
+# Positive = the article was seen before (duplicate or update); "seen" accepts either.
+SEEN = {"duplicate", "update", "seen"}
+
+
+def score(rows: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Precision and recall of "seen before", update-vs-duplicate accuracy, misses per kind,
+    from (kind, expected verdict, verdict) rows."""
+    tp = sum(1 for _, e, v in rows if e in SEEN and v in SEEN)
+    fp = sum(1 for _, e, v in rows if e not in SEEN and v in SEEN)
+    fn = sum(1 for _, e, v in rows if e in SEEN and v not in SEEN)
+    judged = [(e, v) for _, e, v in rows if e in SEEN - {"seen"} and v in SEEN]
     per_kind: dict[str, Counter[str]] = defaultdict(Counter)
     for kind, expected, v in rows:
-        ok = v.verdict == expected or (expected == "seen" and v.verdict in seen)
-        per_kind[kind]["ok" if ok else f"got {v.verdict}"] += 1
-    ms = sorted(t * 1e3 for t in times)
-    sizes = [len(b) for b in index.stored.values()]
+        ok = v == expected or (expected == "seen" and v in SEEN)
+        per_kind[kind]["ok" if ok else f"got {v}"] += 1
     return {
-        "articles judged": len(rows),
+        "articles": len(rows),
         "duplicate precision": round(tp / max(1, tp + fp), 4),
         "duplicate recall": round(tp / max(1, tp + fn), 4),
         "update-vs-duplicate accuracy": round(
             sum(e == g for e, g in judged) / max(1, len(judged)), 4
         ),
+        "per kind": {k: dict(c) for k, c in sorted(per_kind.items())},
+    }
+
+
+def report(
+    rows: list[tuple[str, str, dedup.Verdict]], times: list[float], index: Index
+) -> dict[str, object]:
+    scored = score([(kind, expected, v.verdict) for kind, expected, v in rows])
+    per_kind = scored.pop("per kind")
+    ms = sorted(t * 1e3 for t in times)
+    sizes = [len(b) for b in index.stored.values()]
+    return {
+        **scored,
         "ms per article (mean, p50, p99)": (
             round(statistics.fmean(ms), 3),
             round(ms[len(ms) // 2], 3),
@@ -351,7 +365,7 @@ def report(
         ),
         "fingerprint bytes (mean, max)": (round(statistics.fmean(sizes)), max(sizes)),
         "band keys per article": dedup.BANDS,
-        "per kind": {k: dict(c) for k, c in sorted(per_kind.items())},
+        "per kind": per_kind,
     }
 
 
