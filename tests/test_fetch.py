@@ -111,26 +111,27 @@ def _gzip_bomb() -> bytes:
     return _BOMB[0]
 
 
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    """The main local site on 127.0.0.1:0."""
+async def _serve_site() -> AsyncIterator[Site]:
     holder = Site(base="")
     runner, holder.base = await _start_site(_site_app(holder))
     try:
         yield holder
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """The main local site on 127.0.0.1:0."""
+    async for holder in _serve_site():
+        yield holder
 
 
 @pytest.fixture
 async def other_site() -> AsyncIterator[Site]:
     """A second origin (same address, other port) that records request headers."""
-    holder = Site(base="")
-    runner, holder.base = await _start_site(_site_app(holder))
-    try:
+    async for holder in _serve_site():
         yield holder
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture
