@@ -157,13 +157,14 @@ async def _run_roles(
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None
     if pool:
         pool.start()
-    session = make_session(fetch_limits(settings))
+    limits = fetch_limits(settings)
+    session = make_session(limits)
     tasks = [asyncio.create_task(_housekeeping(store, pool, settings, stop))]
     if "poller" in roles:
         poller = Poller(
             redis,
             session,
-            fetch_limits(settings),
+            limits,
             _poll_settings(settings),
             on_hub=_subscriber(redis, session, settings).ensure,
         )

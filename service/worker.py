@@ -41,7 +41,8 @@ async def run_worker(
     """Consume items until SIGTERM/SIGINT (or `stop`), then finish in-flight ones and exit."""
     stop = stop or stop_on_signals((signal.SIGTERM,))
     redis = connect(redis_url)
-    session = make_session(fetch_limits(settings))
+    limits = fetch_limits(settings)
+    session = make_session(limits)
     cpu = Sandbox(settings.workers.clean_timeout_s, initializer=warm_up)
     consumer_name = f"{socket.gethostname()}-{name}-{os.getpid()}"
     try:
@@ -49,7 +50,7 @@ async def run_worker(
         pipeline = Pipeline(
             redis,
             session,
-            fetch_limits(settings),
+            limits,
             RollingStore(redis, settings.store.window_s),
             cpu,
         )
