@@ -248,3 +248,48 @@ def test_town_after_a_motion_preposition_beats_its_country():
         "Thousands of protesters marched peacefully through central Nairobi, Kenya, on Tuesday."
     )
     assert (ev.location.name, ev.location.country) == ("Nairobi", "KE")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The airline agreed a deal to buy 40 new jets and more aircraft from the manufacturer.",
+        "Shares in the bank staged a strong rally on Tuesday as the market rallied on earnings.",
+        "The Hurricanes beat the Rangers 4-2 on Saturday night in Raleigh.",
+        "The share price crash hit pension funds hard, analysts in London said.",
+        "The firm signed a settlement with its former chief executive on Monday.",
+        "Our diplomatic correspondent says the statement surprised many observers.",
+        "The photographer used a small drone to film the coastline near Cornwall.",
+    ],
+)
+def test_everyday_senses_of_event_words_yield_nothing(text):
+    """Jets bought, a market rally, a sports team, a price crash, a business deal: no event."""
+    assert events(text) == []
+
+
+def test_dealings_between_states_are_diplomacy():
+    """A visit, a demand or a rejection between two states is a Diplomacy event."""
+    for text in (
+        "Portugal's foreign minister visited Morocco on Tuesday for talks on fishing rights.",
+        "Ghana rejected a request from Nigeria to reopen the border crossing.",
+    ):
+        assert only(text).event_type == "Diplomacy", text
+
+
+def test_one_state_alone_is_not_diplomacy():
+    """A statement or demand within one country is not diplomacy."""
+    assert events("The mayor of Denver rejected the council's demand for a new budget.") == []
+
+
+def test_disaster_words_need_an_impact():
+    """A storm that did something is an event; a storm forecast in passing is not."""
+    assert events("Forecasters say storms are likely over the weekend in Ohio.") == []
+    e = only("A storm battered the coast of Luzon, Philippines, and left three people dead.")
+    assert e.event_type == "Natural disaster"
+    assert e.fatalities == 3
+
+
+def test_singular_victims_count_one_and_a_pair_two():
+    """'another man killed' is one death; 'a farmer and his son were killed' is two."""
+    assert only("Gunmen shot dead his bodyguard in Culiacan, Sinaloa.").fatalities == 1
+    assert only("A farmer and his son were killed by gunmen in Zamfara, Nigeria.").fatalities == 2

@@ -54,17 +54,27 @@ INJURED = [
         rf"\b{N}\s+(?:injured|wounded|injuries)\b",
     )
 ]
-SINGLE = re.compile(
-    r"(?:^|\b(?:a|an|one|the)\s+)(?:[\w'-]+\s+){0,2}?(?:man|woman|mother|father|son|daughter|"
-    r"boy|girl|child|person|soldier|officer|"
+# A person, in the singular: one victim when an article, "another" or a possessive comes before.
+PERSON = (
+    r"(?:man|woman|mother|father|son|daughter|brother|sister|husband|wife|cousin|nephew|uncle|"
+    r"boy|girl|child|person|soldier|officer|bodyguard|judge|mayor|lawmaker|politician|"
+    r"candidate|councillor|peacekeeper|member|doctor|nurse|lawyer|businessman|pastor|headman|"
     r"policeman|policewoman|civilian|farmer|student|teacher|journalist|worker|driver|trader|"
     r"resident|villager|militant|fighter|rebel|protester|guard|leader|commander|official|"
     r"priest|imam|chief|youth|teenager|baby|jawan|constable|trooper|marine|tourist|activist)"
+)
+DETERMINER = r"(?:a|an|one|the|another|his|her|their|its)\s+"
+SINGLE = re.compile(
+    rf"(?:^|\b{DETERMINER})"
+    rf"(?:[\w'-]+\s+){{0,3}}?{PERSON}"
     rf"\s+(?:\w+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|murdered|"
     r"dies|died|slain|lynched|"
-    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b",
+    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b"
+    # ... or as the object: "gunmen shot dead a police officer".
+    rf"|\b{KILL_ACTIVE}\s+{DETERMINER}(?:[\w'-]+\s+){{0,3}}?{PERSON}\b",
     re.I,
 )
+PAIR = re.compile(rf"\band\s+{DETERMINER}", re.I)
 NONE_KILLED = re.compile(
     r"\b(?:no\s+one|nobody|no\s+(?:people|person|one|lives|civilians|soldiers)|none)\s+"
     rf"(?:\w+\s+){{0,2}}?{BE}(?:killed|hurt|injured|harmed|wounded|died)\b|"
@@ -125,7 +135,7 @@ VERB_IN_GAP = re.compile(
 DEATH_CUE = re.compile(
     r"\b(?:killed|killing|kills|died|dies|slain|massacred|massacre|murdered|"
     r"executed|shot\s+dead|(?:shot|beaten|stabbed)\s+to\s+death|beheaded|"
-    r"found\s+dead|bodies)\b",
+    r"found\s+dead|bodies|martyr(?:ed|s)?)\b",
     re.I,
 )
 BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})", re.I)
@@ -216,6 +226,7 @@ GATE = (
     "life",
     "hospital",
     "maim",
+    "martyr",
 )
 
 
@@ -231,8 +242,9 @@ def casualties(sentence: str) -> Casualties:
     sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
     dead, fatal = _figures(FATAL, sentence)
     hurt, _ = _figures(INJURED, sentence)
-    if not dead and SINGLE.search(sentence):
-        dead, fatal = [1], True
+    if not dead and (single := SINGLE.search(sentence)):
+        # "a soldier and his son were killed": two people, each named in the singular.
+        dead, fatal = [2 if PAIR.search(single.group(0)) else 1], True
     fatalities = max(dead) if dead else None
     injured = max(hurt) if hurt else None
     if fatalities is None and negated:

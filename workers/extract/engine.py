@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import TOTAL, Casualties, casualties, historical
-from .classify import score
+from .classify import matches, score
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
@@ -94,11 +94,31 @@ ARMED_WORDS = re.compile(
 )
 
 
+DISASTERS = ("NATURAL_DISASTER", "MAN_MADE_DISASTER")
+
+
+def supported(scores: dict[str, float], text: str) -> dict[str, float]:
+    """Drop the cues whose kind of event the sentence gives no ground for.
+
+    Diplomacy is between states: two countries (names, demonyms, capitals) or one country and an
+    international body. A disaster must have done something (IMPACT): "hurricane" in a sports
+    score or a stock-market "crash" is no event.
+    """
+    if "DIPLO" in scores:
+        states = len(country_context(text)) + matches("INTERNATIONAL", text)
+        if states < 2:
+            scores.pop("DIPLO")
+    if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
+        for code in DISASTERS:
+            scores.pop(code, None)
+    return scores
+
+
 def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
     if TOTAL.search(text) or historical(text, year):
         return None
-    scores = score(text)
+    scores = supported(score(text), text)
     top = max(scores.values(), default=0.0)
     if top < 1:
         return None  # not eventful whatever its casualties: spare their (costly) reading
