@@ -63,19 +63,31 @@ WORD = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=1)
+def _trigger_list() -> tuple[str, ...]:
+    return tuple(w for r in rows("triggers.txt") for w in r[0].split())
+
+
+@lru_cache(maxsize=1)
 def stems() -> frozenset[str]:
-    return frozenset(w for r in rows("triggers.txt") for w in r[0].split())
+    """Trigger stems: a word starting with one is a trigger."""
+    return frozenset(w for w in _trigger_list() if not w.endswith("="))
+
+
+@lru_cache(maxsize=1)
+def exact_triggers() -> frozenset[str]:
+    """Triggers written "coup=": only the word itself ("couple" is no trigger)."""
+    return frozenset(w[:-1] for w in _trigger_list() if w.endswith("="))
 
 
 @lru_cache(maxsize=200_000)
 def _trigger_word(w: str) -> bool:
     st = stems()
-    return any(w[:k] in st for k in range(3, min(len(w), 12) + 1))
+    return w in exact_triggers() or any(w[:k] in st for k in range(3, min(len(w), 12) + 1))
 
 
 @lru_cache(maxsize=1)
 def stem_heads() -> frozenset[str]:
-    return frozenset(s[:3] for s in stems())
+    return frozenset(s[:3] for s in stems() | exact_triggers())
 
 
 def trigger_words(text: str) -> re.Pattern[str] | None:
@@ -114,6 +126,25 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     return scores
 
 
+LIST_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+|&\s*)(?:the\s+)?")
+
+
+def listed_areas(text: str, found: list[Mention]) -> int:
+    """Distinct areas in the longest list of places ("in Aleppo, Idlib and Hama"): a round-up.
+
+    Only a list counts: places named apart from each other are one incident's surroundings,
+    and names of people that happen to be places ("Brown, Eric Gardner") break the list.
+    """
+    below = sorted((m for m in found if m.place.kind != COUNTRY), key=lambda m: m.start)
+    best, chain = 0, set[tuple[str, str]]()
+    for prev, m in zip([None, *below], below):
+        area = (m.place.cc, m.place.admin1)
+        gap = text[prev.start + len(prev.text) : m.start] if prev else ""
+        chain = chain | {area} if prev and LIST_GAP.fullmatch(gap) else {area}
+        best = max(best, len(chain))
+    return best
+
+
 def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
     if TOTAL.search(text) or historical(text, year):
@@ -132,7 +163,7 @@ def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sent
         return None
     found = mentions(text, context)
     distinct = {(m.place.cc, m.place.admin1) for m in found if m.place.kind != COUNTRY}
-    if len(distinct) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text)):
+    if listed_areas(text, found) >= 3 or (len(distinct) >= 2 and SUMMARY.search(text)):
         return None  # a round-up over several places is no single incident
     return Sentence(text, scores, cas, most_specific(found), find_actors(text), True)
 
