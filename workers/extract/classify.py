@@ -183,6 +183,10 @@ def score(text: str) -> dict[str, float]:
         if hits:
             bonus = 1 + 0.25 * min(hits - 1, 2)
             scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * bonus
+    if "ORG_CRIME" in scores and "ARREST" in scores:
+        # Arrests for trafficking, forgery or robbery told in the same sentence are news of
+        # organised crime; the Arrests sub-type is for political and conflict arrests.
+        scores["ORG_CRIME"] = max(scores["ORG_CRIME"], scores["ARREST"] + 0.5)
     return _adjust(text, scores)
 
 
@@ -245,9 +249,10 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     if any(c in s for c in TERRITORY):
         _territory(text, s)
     if "DISR_WEAP" in s and not matches("WEAPON_USED", text):
-        # Grenades or mortars that were found, seized or destroyed were not used.
+        # Grenades or mortars that were found, seized or destroyed were not used; but aircraft
+        # that destroyed a depot carried out an air strike.
         for code in WEAPON_CODES:
-            if code in s:
+            if code in s and code != "AIR_STRIKE":
                 s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
     if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
         s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")  # a plant or depot blowing up is an accident
