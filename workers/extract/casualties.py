@@ -119,11 +119,21 @@ YEAR = re.compile(
 HISTORY_SPAN = 300  # longer "sentences" are unsplit lower-case text, where a year says little
 
 
+# A day named relative to the report: the sentence tells of now, whatever years it also names.
+RECENT = re.compile(
+    r"\b(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|"
+    r"yesterday|last\s+night|this\s+(?:morning|afternoon|evening|week))\b",
+    re.I,
+)
+
+
 def historical(sentence: str, year: int | None) -> bool:
     """The sentence tells of an earlier year's event (any year when the publication's is unknown)."""
     if len(sentence) > HISTORY_SPAN:
         return False
-    return any(year is None or int(y) < year for y in YEAR.findall(sentence))
+    if year is None:
+        return bool(YEAR.search(sentence)) and not RECENT.search(sentence)
+    return any(int(y) < year for y in YEAR.findall(sentence))
 
 
 VERB_IN_GAP = re.compile(

@@ -239,7 +239,9 @@ def _first_side(text: str) -> str | None:
 def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
     if matches("CLAIM", text):
-        s["OTHER"] = s.get("OTHER", 0.0) + 6
+        # A claim, denial or accusation of responsibility is the news, also when it is
+        # worded as one state accusing another.
+        s["OTHER"] = max(s.get("OTHER", 0.0) + 6, s.get("DIPLO", 0.0) + 0.5)
     if matches("PROTEST", text) and any(c in s for c in PROTEST_CODES):
         _protest(text, s)
     else:
