@@ -173,7 +173,8 @@ VIOLENCE = re.compile(
     r"\b(?:kill\w*|dead|deaths?|died|dies|murder\w*|slain|massacre\w*|execut\w*|"
     r"shot|shoot\w*|gun\w*|attack\w*|clash\w*|fighting|fought|battles?|ambush\w*|"
     r"bomb\w*|blast|explosion|shell\w*|air\s*strikes?|airstrikes?|raids?|offensive|"
-    r"martyr\w*|casualt\w*|bodies|body|corpses?|behead\w*|assassinat\w*|"
+    r"martyr\w*|casualt\w*|bodies|body|corpses?|behead\w*|decapitat\w*|dismember\w*|"
+    r"homicides?|assassinat\w*|"
     r"abduct\w*|kidnap\w*|wound\w*|injur\w*|violence|armed\s+men|"
     r"militants?|insurgents?|rebels?|jihadists?|cartel|sicarios?)\b",
     re.I,
