@@ -127,9 +127,25 @@ def _choose(
     return max(usable, key=rank) if usable else None
 
 
+# "Saltillo: bodies found", "Magdalena, Sonora: ...": a place set before the news it heads.
+DATELINE = re.compile(r"\s*(?:[:—–]|-\s|,\s*[A-Z][\w.]*\s*[:—–])")
+HEADLINE_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
+
+
+def headline_case(text: str) -> bool:
+    """Title Case or capitals throughout ("Gunmen Kill 4 Relatives"): capitals name nothing."""
+    long = HEADLINE_WORD.findall(text)
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
+
+
 def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
-    """Places named in the sentence, reference points ("80 km north of X") left out."""
+    """Places named in the sentence, reference points ("80 km north of X") left out.
+
+    In a headline-cased sentence every word is capitalised, so a one-word town counts only
+    where it is cued ("in X") or in a country the article names: "Man Found Dead" is no place.
+    """
     g, out = gazetteer(), []
+    capitals_say_nothing = headline_case(sentence)
     for run in NAME.finditer(sentence):
         taken_until = -1
         for s, e, text in _candidates(run.group(0)):
@@ -155,6 +171,16 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
             cued = bool(CUE_BEFORE.search(before))
             place = _choose(places, context, want_admin, cued)
+            if (
+                place
+                and capitals_say_nothing
+                and place.kind == CITY
+                and " " not in text
+                and not cued
+                and not DATELINE.match(after)
+                and not context.get(place.cc)
+            ):
+                continue
             if place:
                 quarter = QUARTER.match(run.group(0), e) if place.kind == CITY else None
                 name = text + quarter.group(0) if quarter else None
