@@ -223,6 +223,12 @@ def _side(text: str) -> str | None:
     if PASSIVE.search(before):
         after = re.match(r"\W*(?:\w+\W+){0,6}?by\s+(.{0,80})", text[verb.end() :])
         return _first_side(after.group(1)) if after else None
+    # The subject: the first actor word of the clause that ends at the verb ("Afghan forces in a
+    # crackdown on Taliban militants recaptured ..." is the forces' doing).
+    clause = re.split(r"[,;:]\s|\s(?:after|as|while|when|and)\s", before)[-1]
+    found = _first_side(clause)
+    if found:
+        return found
     best: tuple[int, str] | None = None
     for side, rx in sides():
         for m in rx.finditer(before):
