@@ -86,6 +86,7 @@ def names() -> Names:
             single.add(key)
     states = {fold(p.name) for p in g.countries.values()}
     states |= {fold(name) for name, code3 in rows("country_aliases.tsv") if code3 in g.iso3}
+    states -= {fold(r[0]) for r in rows("actor_places.txt")}
     for key in states:
         table[key] = ("state forces", g.country_words.get(key))
     single -= states
@@ -191,7 +192,8 @@ def _name_mentions(sentence: str) -> list[Mention]:
 
 LOCATIVE = re.compile(
     r"\b(?:in|at|near|into|inside|outside|across|throughout|from|to|towards?|within|around|"
-    r"of|via|over|off|north|south|east|west|northern|southern|eastern|western|central)"
+    r"of|via|over|off|north|south|east|west|northern|southern|eastern|western|central|"
+    r"borders?\s+with|bordering|war-torn|neighbou?ring|fled|fleeing|flee|entered|left|leaving)"
     r"\s+(?:the\s+)?$",
     re.I,
 )
@@ -281,7 +283,7 @@ AGENT_NOUN = re.compile(
     re.I,
 )
 PREPOSITION = re.compile(
-    r"\b(?:against|with|on|upon|at|for|to|into|from|of|among|between|near|in)\s+"
+    r"\b(?:against|with|on|upon|at|for|to|into|from|of|near|in)\s+"
     r"(?:the\s+|a\s+|an\s+|\d+\s+|some\s+|several\s+)?$",
     re.I,
 )

@@ -182,7 +182,7 @@ def build_actor_names(petrarch: Path) -> None:
             for raw in names:
                 phrase = re.sub(r"\([^)]*\)?", " ", raw).replace("_", " ")
                 phrase = " ".join(phrase.split()).strip(" -")
-                if len(phrase) < 3 or phrase.upper().startswith("THE "):
+                if len(phrase) < 2 or phrase.upper().startswith("THE "):
                     continue
                 seen.setdefault(phrase.upper(), (phrase.title(), *found))
     with (OUT / "actor_names.tsv").open("w", encoding="utf-8") as out:
