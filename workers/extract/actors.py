@@ -268,7 +268,7 @@ ACTED_ON = (
     r"captured|taken hostage|taken into custody|booked|nabbed|picked up)"
 )
 PASSIVE = re.compile(
-    r"\s+(?:(?P<aux>(?:were|was|have been|has been|had been|are|is|being|got|get)\s+)"
+    r"\s+(?:dead\b|(?P<aux>(?:were|was|have been|has been|had been|are|is|being|got|get)\s+)"
     r"(?:\w+ly\s+|all\s+|feared\s+|also\s+)?" + ACTED_ON + r"|" + ACTED_ON +
     r"(?=\s+(?:dead\b|by\b|in\b|at\b|on\b|as\b|when\b|after\b|during\b|near\b|while\b|and\b"
     r"|allegedly\b|yesterday\b|today\b|\w+day\b)|\s*[,.;:]|\s*$))"
