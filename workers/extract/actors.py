@@ -51,7 +51,7 @@ def patterns() -> tuple[ActorPattern, ...]:
     for rx, kind, *rest in rows("actors.tsv"):
         cc, flag = (rest + ["", ""])[:2]
         # A demonym or country name may stand before the actor word: "Syrian army".
-        full = rf"\b(?P<pre>(?:(?-i:[A-Z])[\w'’.-]+\s+){{0,2}})(?P<core>{rx})\b"
+        full = rf"\b(?P<pre>(?:(?-i:[A-Z])[\w'’.-]+\s+){{0,2}}?)(?P<core>{rx})\b"
         out.append(
             ActorPattern(
                 re.compile(full, re.I),
