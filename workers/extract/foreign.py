@@ -53,10 +53,20 @@ class Lexicon:
     total: re.Pattern[str]
     year: re.Pattern[str]
     place_cue: re.Pattern[str]
+    site: re.Pattern[str]
+    victim: re.Pattern[str]  # a kill verb and one person as its object, the person in group "w"
     not_people: re.Pattern[str]
     gap_stop: re.Pattern[str]
     part_of: re.Pattern[str]
     words: frozenset[str]  # the language's own words: capitalised, they are no place names
+
+
+# The capitalised words of a name after a site word, with the particles names have in these
+# languages: "colonia La Frontera", "quartier Élevage", "bairro São José do Rio".
+SITE_NAME = (
+    r"(?P<name>(?:(?-i:[A-ZÀ-Ý])[\w'’.-]*)(?:\s+(?:(?:de|del|la|las|los|el|du|des|da|do|dos|das)\s+)?"
+    r"(?-i:[A-ZÀ-Ý])[\w'’.-]*){0,3})"
+)
 
 
 def _words(rx: str) -> re.Pattern[str]:
@@ -98,7 +108,7 @@ def _compile(
     manner = rf"(?:\s+(?:{alt('MANNER')}))?"
     killed = (
         rf"\b{n}\s+{gap}(?:(?:{alt('KILLED')}))\b",
-        rf"\b(?:{alt('KILL_ACTIVE')}){manner}\s+(?:(?:a|à)\s+)?{n}\b",
+        rf"\b(?:{alt('KILL_ACTIVE')}){manner}(?:\s+|(?<=['’]))(?:(?:a|à)\s+)?{n}\b",
     )
     plain = [(code, weight, rx) for code, weight, rx in cues if code not in ("ARMED", "NOT_EVENT")]
     return Lexicon(
@@ -114,9 +124,15 @@ def _compile(
         total=_words(alt("TOTAL")),
         year=re.compile(rf"\b(?:{alt('YEAR')})\s+(?:\w+\s+){{0,2}}?((?:19|20)\d\d)\b", re.I),
         place_cue=re.compile(rf"(?<![\w'’])(?:{alt('PLACE_CUE')})(?=\s)", re.I),
+        site=re.compile(rf"\b(?:{alt('SITE')})\s+{SITE_NAME}", re.I),
+        victim=re.compile(
+            rf"\b(?:{alt('KILL_ACTIVE')}){manner}(?:\s+en\s+\S+)?\s+(?:{alt('VICTIM_MARK')})\s+"
+            r"(?P<w>[^\W\d_]+)\b",
+            re.I,
+        ),
         not_people=_words(alt("NOT_PEOPLE")),
         gap_stop=_words(alt("GAP_STOP")),
-        part_of=re.compile(rf"\b(?:{alt('PART_OF')})\s*$", re.I),
+        part_of=_words(alt("PART_OF")),
         words=stopwords().get(lang, frozenset()),
     )
 
@@ -165,7 +181,7 @@ def _figures(lex: Lexicon, patterns: tuple[re.Pattern[str], ...], text: str) -> 
             after = text[m.end("n") : m.end("n") + 12]
             if lex.not_people.match(after.strip()) or re.match(r"\s*(?:%|ans\b|años\b|anos\b)", after):
                 continue  # "15 têtes de bœufs abattus", "un joven de 20 años"
-            if lex.part_of.search(text[max(0, m.start() - 20) : m.start()]):
+            if lex.part_of.search(text[: m.start()].rsplit(",", 1)[-1]):
                 continue  # "dont deux enfants": already in the count before it
             out.append(parse_number(lex, m.group("n")))
     return out
@@ -179,9 +195,18 @@ def casualties(lex: Lexicon, text: str) -> Casualties:
     dead = [v for v in _figures(lex, lex.killed, text) if v is not None]
     hurt = [v for v in _figures(lex, (lex.hurt,), text) if v is not None]
     fatalities = max(dead) if dead else None
-    if fatalities is None and lex.one.search(text):
+    if fatalities is None and (lex.one.search(text) or _one_victim(lex, text)):
         fatalities = 1  # "Homem é assassinado", "un homme abattu": one victim, no number
     return Casualties(fatalities, max(hurt) if hurt else None, death or bool(fatalities))
+
+
+def _one_victim(lex: Lexicon, text: str) -> bool:
+    """A kill verb whose object is one person: "matan a hombre", not "matan a policías"."""
+    for m in lex.victim.finditer(text):
+        w = m.group("w").lower()
+        if w not in lex.numbers and not w.endswith("s"):
+            return True
+    return False
 
 
 ELISION = re.compile(r"(?<![\w])[lLdD]['’](?=[A-ZÀ-Ý])")
@@ -192,6 +217,7 @@ def place_view(lex: Lexicon, text: str) -> str:
     """The sentence as the gazetteer's matcher reads it: prepositions as "in", no elisions,
     the language's own capitalised words ("Hallan", "Centrafrique :" aside) in lower case."""
     text = ELISION.sub("  ", text)
+    text = lex.site.sub(lambda m: m.group(0).lower(), text)
     text = lex.place_cue.sub(lambda m: "in".ljust(len(m.group(0))), text)
     return CAPITALISED.sub(
         lambda m: m.group(0).lower() if m.group(0).lower() in lex.words else m.group(0), text
@@ -212,14 +238,15 @@ def read_sentence(
     if top < 1 or lex.not_event.search(text) or historical(lex, text, year):
         return None
     cas = casualties(lex, text)
-    found = mentions(place_view(lex, text), context)
+    # A place abroad in a text about known countries is a namesake ("Sido" is no "Sidon").
+    found = [m for m in mentions(place_view(lex, text), context) if not context or context[m.place.cc]]
     place = most_specific(found)
     eventful = (
         top >= MIN_SCORE
         or (top >= 1.5 and bool(lex.armed.search(text)))
         or (cas.mentions_death and top >= 1)
-        # A headline with a violence cue and a place, as the English path's fallback.
-        or (short and place is not None)
+        # A headline with a violence cue and a place named as where it happened.
+        or (short and place is not None and place.cued)
     )
     if not eventful:
         return None
