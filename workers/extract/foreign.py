@@ -43,6 +43,7 @@ class Lexicon:
 
     lang: str
     cues: tuple[tuple[str, float, re.Pattern[str]], ...]
+    any_cue: re.Pattern[str]  # all cues in one pattern: most sentences have none
     armed: re.Pattern[str]
     not_event: re.Pattern[str]
     numbers: dict[str, int | None]
@@ -114,6 +115,7 @@ def _compile(
     return Lexicon(
         lang=lang,
         cues=tuple((code, weight, _words(rx)) for code, weight, rx in plain),
+        any_cue=_words("|".join(rx for _, _, rx in plain)),
         armed=_words("|".join(rx for code, _, rx in cues if code == "ARMED") or "(?!x)x"),
         not_event=_words("|".join(rx for code, _, rx in cues if code == "NOT_EVENT") or "(?!x)x"),
         numbers=numbers,
@@ -241,13 +243,21 @@ def read_sentence(
     # A place abroad in a text about known countries is a namesake ("Sido" is no "Sidon").
     found = [m for m in mentions(place_view(lex, text), context) if not context or context[m.place.cc]]
     place = most_specific(found)
-    eventful = (
-        top >= MIN_SCORE
-        or (top >= 1.5 and bool(lex.armed.search(text)))
-        or (cas.mentions_death and top >= 1)
-        # A headline with a violence cue and a place named as where it happened.
-        or (short and place is not None and place.cued)
-    )
+    armed = bool(lex.armed.search(text))
+    if short:
+        eventful = (
+            top >= MIN_SCORE
+            or (top >= 1.5 and armed)
+            or (cas.mentions_death and top >= 1)
+            # A headline with a violence cue and a place named as where it happened.
+            or (place is not None and place.cued)
+        )
+    else:
+        # In an article a bare death or weapon word is mostly background (a trial, a
+        # weapons programme, an obituary): a sentence needs a specific cue, a figure or an
+        # armed actor, and a place named as where it happened.
+        figure = cas.fatalities is not None or cas.injured is not None
+        eventful = top >= 2 and place is not None and place.cued and (figure or armed)
     if not eventful:
         return None
     return Sentence(text, scores, cas, place, find_actors(text), True)
@@ -280,13 +290,16 @@ def other_language_events(doc: Document, text: str, language: str) -> list[Event
         if found:
             return found
     parts = _parts(text, language)
-    if not parts:
+    lexes = lexicons()
+    candidates = [(lang, s) for lang, s in parts if lexes[lang].any_cue.search(s)]
+    if not candidates:
         return []
-    context = country_context("\n".join([doc.title or "", *(s for _, s in parts)]))
+    # The article's countries, from its title, lead and the sentences that may report events.
+    lead = [s for _, s in parts[:2]]
+    context = country_context("\n".join([doc.title or "", *lead, *(s for _, s in candidates)]))
     year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
     short = len(text) <= SHORT_TEXT
-    lexes = lexicons()
-    read = [(lang, read_sentence(lexes[lang], s, context, year, short)) for lang, s in parts]
+    read = [(lang, read_sentence(lexes[lang], s, context, year, short)) for lang, s in candidates]
     sentences = [s for _, s in read if s]
     if not sentences:
         return []
@@ -294,7 +307,7 @@ def other_language_events(doc: Document, text: str, language: str) -> list[Event
     out = []
     for n, inc in enumerate(group(sentences)):
         if inc.place is None:
-            inc.place = fallback_place(doc.title or "", [s for _, s in parts[:2]], context)
+            inc.place = fallback_place(doc.title or "", lead, context)
         out.append(to_event(doc, inc, n, langs[id(inc.sentences[0])]))
     return out
 
