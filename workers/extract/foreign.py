@@ -181,7 +181,9 @@ def _figures(lex: Lexicon, patterns: tuple[re.Pattern[str], ...], text: str) -> 
             if re.search(r"\d", gap) or lex.gap_stop.search(gap) or lex.not_people.search(gap):
                 continue
             after = text[m.end("n") : m.end("n") + 12]
-            if lex.not_people.match(after.strip()) or re.match(r"\s*(?:%|ans\b|años\b|anos\b)", after):
+            if lex.not_people.match(after.strip()) or re.match(
+                r"\s*(?:%|ans\b|años\b|anos\b)", after
+            ):
                 continue  # "15 têtes de bœufs abattus", "un joven de 20 años"
             if lex.part_of.search(text[: m.start()].rsplit(",", 1)[-1]):
                 continue  # "dont deux enfants": already in the count before it
@@ -241,7 +243,9 @@ def read_sentence(
         return None
     cas = casualties(lex, text)
     # A place abroad in a text about known countries is a namesake ("Sido" is no "Sidon").
-    found = [m for m in mentions(place_view(lex, text), context) if not context or context[m.place.cc]]
+    found = [
+        m for m in mentions(place_view(lex, text), context) if not context or context[m.place.cc]
+    ]
     place = most_specific(found)
     armed = bool(lex.armed.search(text))
     if short:
@@ -310,4 +314,3 @@ def other_language_events(doc: Document, text: str, language: str) -> list[Event
             inc.place = fallback_place(doc.title or "", lead, context)
         out.append(to_event(doc, inc, n, langs[id(inc.sentences[0])]))
     return out
-
