@@ -151,13 +151,13 @@ def test_non_event_text_yields_nothing():
     )
 
 
-def test_non_english_text_yields_nothing():
-    """Text in another language yields no event, and its language is detected."""
+def test_unread_language_yields_nothing():
+    """Text in a language the extractor does not read yields no event; its language is detected."""
     text = (
-        "Les rebelles ont attaqué le village et tué dix personnes, selon les autorités "
-        "locales qui ont annoncé une enquête."
+        "Die Rebellen haben das Dorf angegriffen und zehn Menschen getötet, teilten die "
+        "örtlichen Behörden mit, die eine Untersuchung ankündigten."
     )
-    assert detect_language(text) == "fr"
+    assert detect_language(text) == "de"
     assert events(text) == []
 
 

@@ -268,18 +268,22 @@ def document_language(doc: Document, text: str) -> str | None:
 
 
 def extract_events(doc: Document) -> list[Event]:
-    """The incidents an English news document reports, as events; [] for anything else."""
-    from .build import to_event
-
+    """The incidents a news document reports, as events; [] for a language it cannot read."""
     text = doc.text or ""
     if not text.strip():
         return []
     language = document_language(doc, text)
-    # A list of headlines may mix languages: keep its English parts, if any.
-    if language not in (None, "en") and (
-        len(text) > SHORT_TEXT or not (text := english_parts(text))
-    ):
-        return []
+    if language not in (None, "en"):
+        from .foreign import other_language_events
+
+        return other_language_events(doc, text, language)
+    return english_events(doc, text, language or "en")
+
+
+def english_events(doc: Document, text: str, language: str) -> list[Event]:
+    """The incidents an English text reports, as events."""
+    from .build import to_event
+
     trig = trigger_words(text)
     if trig is None:
         return []
@@ -295,4 +299,4 @@ def extract_events(doc: Document) -> list[Event]:
     for inc in incidents:
         if inc.place is None:
             inc.place = fallback_place(doc.title or "", parts[:2], context)
-    return [to_event(doc, inc, n, language or "en") for n, inc in enumerate(incidents)]
+    return [to_event(doc, inc, n, language) for n, inc in enumerate(incidents)]
