@@ -129,7 +129,9 @@ def _choose(
 
 # "Saltillo: bodies found", "Magdalena, Sonora: ...": a place set before the news it heads.
 DATELINE = re.compile(r"\s*(?:[:—–]|-\s|,\s*[A-Z][\w.]*\s*[:—–])")
-HEADLINE_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
+HEADLINE_WORD = re.compile(r"[A-Za-z][\w'’-]{2,}")
+# In a headline-cased sentence a cue must touch the name: "in Chin State Capital Kill" is no cue.
+TIGHT_CUE = re.compile(r"\b(?:in|near|at|outside|around|into|inside)\s+(?:the\s+)?$", re.I)
 
 
 def headline_case(text: str) -> bool:
@@ -176,7 +178,7 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
                 and capitals_say_nothing
                 and place.kind == CITY
                 and " " not in text
-                and not cued
+                and not TIGHT_CUE.search(before)
                 and not DATELINE.match(after)
                 and not context.get(place.cc)
             ):
