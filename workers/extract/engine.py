@@ -170,7 +170,7 @@ def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sent
 
 SHORT_TEXT = 1000  # headlines and snippets: a violence cue and a place are enough for an event
 VIOLENCE = re.compile(
-    r"\b(?:kill\w*|dead|deaths?|died|dies|murder\w*|slain|massacre\w*|execut\w*|"
+    r"\b(?:kill\w*|dead|deaths?|died|dies?|murder\w*|slain|massacre\w*|execut\w*|"
     r"shot|shoot\w*|gun\w*|attack\w*|clash\w*|fighting|fought|battles?|ambush\w*|"
     r"bomb\w*|blast|explosion|shell\w*|air\s*strikes?|airstrikes?|raids?|offensive|"
     r"martyr\w*|casualt\w*|bodies|body|corpses?|behead\w*|decapitat\w*|dismember\w*|"
