@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import TOTAL, Casualties, casualties, historical
-from .classify import matches, score
+from .classify import matches, score, types
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
@@ -247,12 +247,25 @@ def group(sentences: list[Sentence]) -> list[Incident]:
                 incidents.append(Incident())
                 incidents[-1].add(s)
             continue
+        if current is not None and _story(s) * _story(current.sentences[-1]) < 0:
+            current = None  # arrests after a killing, a coup report before one: another story
         if current is not None and (s.eventful or (s.place and current.place is None)):
             current.add(s)
         elif s.eventful:
             incidents.append(Incident())
             incidents[-1].add(s)
     return incidents
+
+
+POLITICAL = frozenset({"ARREST", "AGREEMENT", "CHANGE_TO_GROUP_ACT", "DIPLO"})
+
+
+def _story(s: Sentence) -> int:
+    """-1 for a political act (arrest, deal, coup, diplomacy), 1 for violence, 0 for the rest."""
+    code = max(s.scores, key=lambda c: s.scores[c], default=None)
+    if code is None:
+        return 0
+    return -1 if code in POLITICAL else int(types()[code].violent)
 
 
 def _same_place(a: Place, b: Place) -> bool:
