@@ -55,3 +55,11 @@ def test_admin1_known_by_its_geonames_alternate_names():
     for name, cc in [("North Sinai", "EG"), ("Chelyabinsk Oblast", "RU"), ("Sohag", "EG")]:
         found = [p for p in g.lookup(place_key(name)) if p.kind == ADMIN1]
         assert [p.cc for p in found] == [cc], name
+
+
+def test_common_words_are_not_town_alternates():
+    """'Kill' (Kiel), 'Market' (Marquette) and 'Chin' (Qinzhou) name no town; Hama still does."""
+    g = gazetteer()
+    for word in ["Kill", "Market", "Chin", "Name", "Turn"]:
+        assert not [p for p in g.lookup(place_key(word)) if p.kind == CITY and p.population > 15000]
+    assert town("Hama", "SY").population > 100_000

