@@ -88,8 +88,11 @@ class Gazetteer:
 
     def add(self, name: str, place: Place) -> None:
         key = place_key(name)
-        if not key:
-            return
+        if key:
+            self.add_key(key, place)
+
+    def add_key(self, key: str, place: Place) -> None:
+        """Index place under a spelling key already made (build_tables.py writes some)."""
         i = self._extra_index.get(place)
         if i is None:
             self.extra.append(place)
@@ -135,11 +138,13 @@ def _load_towns(g: Gazetteer) -> None:
 
 def _load_admin1(g: Gazetteer) -> None:
     names = {(cc, code): (name, alts) for cc, code, name, alts in rows("admin1_names.tsv")}
-    for cc, code, name, lat, lon, pop in rows("admin1.tsv"):
+    for cc, code, name, lat, lon, pop, keys in rows("admin1.tsv"):
         better, alts = names.get((cc, code), (name, ""))
         place = Place(better, ADMIN1, cc, code, float(lat), float(lon), int(pop))
         g.admin1[(cc, code)] = place
-        for alias in dict.fromkeys([name, better, *filter(None, alts.split("|"))]):
+        for key in filter(None, keys.split("|")):  # other names, keyed by build_tables.py
+            g.add_key(key, place)
+        for alias in dict.fromkeys(filter(None, [name, better, *alts.split("|")])):
             g.add(alias, place)
             g.add(ADMIN1_WORDS.sub("", alias.replace("-", " ")), place)
 
