@@ -1,0 +1,63 @@
+"""The extractor's shortcuts give what the plain way gives: every cue scanned over the whole
+sentence, sentences split with the lookbehind-first regexes."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from workers.extract import classify, engine
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "syria_idlib_clashes.txt"
+TRICKY = [
+    "Al-Shabaab militants seized the town; al Shabaab fighters stormed Baidoa.",
+    "Workers went on strike at the port while the UN General Assembly met.",
+    "The carried-out raid: troops exchanged fire, gun battles and a gunbattle followed.",
+    "A KILLED man, RIOTS and TEAR GAS: the police dispersed the protesters in Paris.",
+    "Cañones y ataques: an attack on the café killed two in Bogotá.",
+    # CASE_TWINS: the Kelvin sign and the long s match k and s under re.I.
+    "Three people were \u212ailled and a \u017fhooting followed in İstanbul.",
+    "Suicide bombers blew themselves up; no one was hurt, the rpg was defused.",
+    "New leader appointed; set on fire to homes, a new military base was built.",
+]
+
+
+def brute_score(text: str) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for cue in classify.cues():
+        hits = len(cue.pattern.findall(text))
+        if hits:
+            bonus = 1 + 0.25 * min(hits - 1, 2)
+            scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * bonus
+    return classify._adjust(text, scores)
+
+
+def sentences() -> list[str]:
+    return engine.split_sentences(SEED.read_text(encoding="utf-8")) + TRICKY
+
+
+@pytest.mark.parametrize("text", sentences())
+def test_score_is_every_cue_scanned_in_full(text):
+    assert classify.score(text) == brute_score(text)
+
+
+def test_score_finds_cues_of_several_words_and_odd_heads():
+    assert "NON_STATE_ACTOR_OVERTAKES_TER" in classify.score(TRICKY[0])
+    assert "PEACE_PROTEST" in classify.score(TRICKY[1])
+    assert "ATTACK" in classify.score(TRICKY[5])  # "killed" spelt with the Kelvin sign
+
+
+OLD_SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s*")
+OLD_LOOSE = re.compile(r"(?<=[a-z0-9)][.!?])\s+")
+
+
+def test_sentence_regexes_split_as_the_lookbehind_first_ones():
+    rng = random.Random(7)
+    alphabet = list("aB1 \n;.!?\"”’)(“‘\tx") + ["\u00a0", "\u2029", ". ", ".\" A", "; "]
+    for _ in range(20000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert engine.SENTENCE.split(s) == OLD_SENTENCE.split(s), repr(s)
+        assert engine.LOOSE_SENTENCE.split(s) == OLD_LOOSE.split(s), repr(s)
