@@ -56,7 +56,7 @@ OLD_LOOSE = re.compile(r"(?<=[a-z0-9)][.!?])\s+")
 
 def test_sentence_regexes_split_as_the_lookbehind_first_ones():
     rng = random.Random(7)
-    alphabet = list("aB1 \n;.!?\"”’)(“‘\tx") + ["\u00a0", "\u2029", ". ", ".\" A", "; "]
+    alphabet = list('aB1 \n;.!?"”’)(“‘\tx') + ["\u00a0", "\u2029", ". ", '." A', "; "]
     for _ in range(20000):
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert engine.SENTENCE.split(s) == OLD_SENTENCE.split(s), repr(s)
