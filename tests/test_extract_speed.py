@@ -61,3 +61,15 @@ def test_sentence_regexes_split_as_the_lookbehind_first_ones():
         s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
         assert engine.SENTENCE.split(s) == OLD_SENTENCE.split(s), repr(s)
         assert engine.LOOSE_SENTENCE.split(s) == OLD_LOOSE.split(s), repr(s)
+
+
+@pytest.mark.parametrize("text", sentences())
+def test_interaction_matches_are_the_patterns_searches(text):
+    for name, pattern in classify.patterns().items():
+        assert classify.matches(name, text) == (pattern.search(text) is not None), name
+
+
+def test_interaction_literals_are_read_from_the_patterns():
+    lits = classify.pattern_literals()
+    assert "protest" in (lits["PROTEST"] or ())
+    assert lits["TERRITORY_VERB"] is None  # "(?:re)?" first: no literal every match starts with

@@ -74,7 +74,7 @@ def literal_prefixes(rx: str) -> list[str] | None:
                 depth += (ch == "(") - (ch == ")")
                 if depth == 0:
                     break
-            if alt[j + 1 : j + 2] in ("?", "*"):
+            if alt[j + 1 : j + 2] in ("?", "*", "{"):  # an optional group: "(?:re)?", "{0,2}"
                 return None
             inner = literal_prefixes(alt[3:j])
             if inner is None:
@@ -266,8 +266,30 @@ def patterns() -> dict[str, re.Pattern[str]]:
     return {name: re.compile(rx, re.I) for name, rx in rows("interactions.tsv")}
 
 
+@lru_cache(maxsize=1)
+def pattern_literals() -> dict[str, tuple[str, ...] | None]:
+    """For each interaction pattern, the text every match starts with (lower case), or None."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    for name, rx in rows("interactions.tsv"):
+        lits: list[str] | None = []
+        for alt in _split_top(rx):
+            pre = literal_prefixes(alt.removeprefix(r"\b"))  # \b moves no match's start
+            if pre is None or lits is None:
+                lits = None
+                continue
+            lits.extend(pre)
+        out[name] = tuple(dict.fromkeys(lits)) if lits else None
+    return out
+
+
 def matches(name: str, text: str) -> bool:
     """Whether the named interaction pattern occurs in text."""
+    lits = pattern_literals()[name]
+    if lits is not None and (text.isascii() or CASE_TWINS.search(text) is None):
+        # A match starts with one of the literals, lower-cased: most texts have none of them.
+        low = text.lower()
+        if not any(lit in low for lit in lits):
+            return False
     return patterns()[name].search(text) is not None
 
 
