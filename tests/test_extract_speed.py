@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.extract import classify, engine
+from workers.extract import casualties, classify, engine
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "syria_idlib_clashes.txt"
 TRICKY = [
@@ -73,3 +73,20 @@ def test_interaction_literals_are_read_from_the_patterns():
     lits = classify.pattern_literals()
     assert "protest" in (lits["PROTEST"] or ())
     assert lits["TERRITORY_VERB"] is None  # "(?:re)?" first: no literal every match starts with
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *TRICKY,
+        "Dozens were hurt",
+        "a dozen",
+        "SEVENTEEN",
+        "\u017feven men",  # long s: the regex's case-insensitive match, not the substring test
+        "\u0663 people",  # an Arabic-Indic digit is a digit
+        "tenfold",
+        "no figure here",
+    ],
+)
+def test_has_number_is_the_regex_search(text):
+    assert casualties.has_number(text) == (casualties.HAS_NUMBER.search(text) is not None)

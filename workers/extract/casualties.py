@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .classify import CASE_TWINS
 from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
@@ -148,20 +149,66 @@ class Casualties:
 
 
 # Every figure pattern needs a number or a quantity word: most sentences have none.
-HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-    r"dozens?|tens|scores|hundreds|thousands|several|few|couple|number)\b",
-    re.I,
-)
+QUANTITY_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+    "dozen",
+    "dozens",
+    "tens",
+    "scores",
+    "hundreds",
+    "thousands",
+    "several",
+    "few",
+    "couple",
+    "number",
+]
+HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.I)
+DIGIT = re.compile(r"\d")
+
+
+def has_number(text: str) -> bool:
+    """Whether HAS_NUMBER occurs in text; a digit or the words' absence (as substrings of the
+    lower-cased text, sound without CASE_TWINS) decide most texts without that regex's scan."""
+    if DIGIT.search(text):
+        return True
+    if text.isascii() or CASE_TWINS.search(text) is None:
+        low = text.lower()
+        if not any(w in low for w in QUANTITY_WORDS):
+            return False
+    return HAS_NUMBER.search(text) is not None
 
 
 def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], bool]:
     values: list[int] = []
     seen = False
-    if not HAS_NUMBER.search(text):
-        return values, seen
     for pattern in patterns:
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
@@ -228,9 +275,14 @@ def casualties(sentence: str) -> Casualties:
         sentence = sentence[: raised.start()]
     sentence = BETWEEN.sub(r"\1 to \2", sentence)
     original, negated = sentence, NONE_KILLED.search(sentence)
-    sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
-    dead, fatal = _figures(FATAL, sentence)
-    hurt, _ = _figures(INJURED, sentence)
+    if negated:
+        sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
+    dead: list[int] = []
+    hurt: list[int] = []
+    fatal = False
+    if has_number(sentence):  # every figure pattern needs one
+        dead, fatal = _figures(FATAL, sentence)
+        hurt, _ = _figures(INJURED, sentence)
     if not dead and SINGLE.search(sentence):
         dead, fatal = [1], True
     fatalities = max(dead) if dead else None
