@@ -90,3 +90,29 @@ def test_interaction_literals_are_read_from_the_patterns():
 )
 def test_has_number_is_the_regex_search(text):
     assert casualties.has_number(text) == (casualties.HAS_NUMBER.search(text) is not None)
+
+
+def per_document_pattern(text: str) -> list[str]:
+    trig = engine.trigger_words(text)
+    parts = engine.split_sentences(text)
+    return [] if trig is None else [t for t in parts if trig.search(t)]
+
+
+def test_trigger_sentences_are_those_of_the_document_pattern():
+    words = [
+        "killed", "KILLED", "Killed2", "kill_er", "killé", "éattack", "sit-in", "riots",
+        "Attack", "calm", "town", "the", "gunfire", "a", "\u212ailled", "\u017fhot", "İstanbul",
+        "shelling", "bombé", "9bomb", "rally", "x",
+    ]  # fmt: skip
+    seps = [" ", " ", " ", ". ", "; ", "\n", ", ", "! ", "-", "’ "]
+    rng = random.Random(11)
+    texts = [SEED.read_text(encoding="utf-8"), *TRICKY]
+    for _ in range(3000):
+        pieces = [rng.choice(words) + rng.choice(seps) for _ in range(rng.randint(1, 12))]
+        if rng.random() < 0.5:
+            pieces = [p.capitalize() for p in pieces]
+        texts.append("".join(pieces))
+    assert sum(bool(per_document_pattern(t)) for t in texts) > 1000  # a real mix of both
+    for text in texts:
+        got = engine.trigger_sentences(text, engine.split_sentences(text))
+        assert got == per_document_pattern(text), repr(text)

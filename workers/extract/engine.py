@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import TOTAL, Casualties, casualties, historical
-from .classify import score
+from .classify import CASE_TWINS, score
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
@@ -92,6 +92,30 @@ def trigger_words(text: str) -> re.Pattern[str] | None:
     if not found:
         return None
     return re.compile(r"\b(?:" + "|".join(sorted(found, key=len, reverse=True)) + r")\b", re.I)
+
+
+ALPHA_WORD = re.compile(r"\b[a-z]+\b")  # a word of the letters a-z alone (lower-cased text)
+
+
+def has_trigger(sentence: str) -> bool:
+    """Whether one of the sentence's words is a trigger word (see trigger_sentences)."""
+    heads = stem_heads()
+    words = set(ALPHA_WORD.findall(sentence.lower()))
+    return any(w[:3] in heads and _trigger_word(w) for w in words)
+
+
+def trigger_sentences(text: str, parts: list[str]) -> list[str]:
+    """The sentences of text with a trigger word, as trigger_words(text) would find them.
+
+    That pattern matches a whole word of a-z letters in any case: one such word of a sentence,
+    lower-cased, is one of the document's words (a sentence is bounded by spaces and
+    punctuation), so each sentence can be tested on its own, with no pattern compiled per
+    document. Not with CASE_TWINS in the text: re.I matches them as ASCII letters.
+    """
+    if not text.isascii() and CASE_TWINS.search(text):
+        trig = trigger_words(text)
+        return [] if trig is None else [t for t in parts if trig.search(t)]
+    return [t for t in parts if has_trigger(t)]
 
 
 ARMED_WORDS = re.compile(
@@ -235,11 +259,10 @@ def extract_events(doc: Document) -> list[Event]:
         len(text) > SHORT_TEXT or not (text := english_parts(text))
     ):
         return []
-    trig = trigger_words(text)
-    if trig is None:
-        return []
     parts = split_sentences(text)
-    candidates = [t for t in parts if trig.search(t)]  # most sentences of most articles stop here
+    candidates = trigger_sentences(text, parts)  # most sentences of most articles stop here
+    if not candidates:
+        return []  # (what the steps below make of no candidates)
     # The article's countries, from its title, lead and the sentences that may report events.
     context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
     year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
