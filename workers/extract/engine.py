@@ -100,8 +100,11 @@ ALPHA_WORD = re.compile(r"\b[a-z]+\b")  # a word of the letters a-z alone (lower
 def has_trigger(sentence: str) -> bool:
     """Whether one of the sentence's words is a trigger word (see trigger_sentences)."""
     heads = stem_heads()
-    words = set(ALPHA_WORD.findall(sentence.lower()))
-    return any(w[:3] in heads and _trigger_word(w) for w in words)
+    # A plain loop: any() over a generator costs a call per word, and this runs on every sentence.
+    for w in ALPHA_WORD.findall(sentence.lower()):  # noqa: SIM110
+        if w[:3] in heads and _trigger_word(w):
+            return True
+    return False
 
 
 def trigger_sentences(text: str, parts: list[str]) -> list[str]:
