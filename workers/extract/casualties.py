@@ -106,14 +106,16 @@ YEAR = re.compile(
     re.I,
 )
 
+YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")  # in every YEAR match; starts with a digit
+
 
 HISTORY_SPAN = 300  # longer "sentences" are unsplit lower-case text, where a year says little
 
 
 def historical(sentence: str, year: int | None) -> bool:
     """The sentence tells of an earlier year's event (any year when the publication's is unknown)."""
-    if len(sentence) > HISTORY_SPAN:
-        return False
+    if len(sentence) > HISTORY_SPAN or not YEAR_DIGITS.search(sentence):
+        return False  # (most sentences have no year: a search for its digits alone is quicker)
     return any(year is None or int(y) < year for y in YEAR.findall(sentence))
 
 
