@@ -116,3 +116,30 @@ def test_trigger_sentences_are_those_of_the_document_pattern():
     for text in texts:
         got = engine.trigger_sentences(text, engine.split_sentences(text))
         assert got == per_document_pattern(text), repr(text)
+
+
+def test_caseless_patterns_are_those_without_capitals_or_flags():
+    assert classify.caseless(r"(?P<n>\d+)\W+killed(?=\s)(?<!x)")
+    assert not classify.caseless(r"(?-i:[A-Z])\w+")
+    assert not classify.caseless(r"UN\b")
+    assert not classify.caseless(r"(?i)x")
+
+
+FIGURES = [
+    "At least TWELVE people were killed and 30 others wounded in the blast.",
+    "Gunmen KILLED Three Soldiers, wounding two, and left 5 dead; the toll rose to 40.",
+    "A 45-year-old man was shot dead, police said; \u212ailled were 3 and \u017feven hurt.",
+    "Between 10 and 20 fighters died, including 4 commanders, over Rs 5 lakh seized.",
+]
+
+
+@pytest.mark.parametrize("text", FIGURES + sentences())
+def test_figures_over_lowered_text_are_those_of_the_text(text):
+    plain = casualties._plain(text)
+    for patterns, lowered in (
+        (casualties.FATAL, casualties.FATAL_LOWER),
+        (casualties.INJURED, casualties.INJURED_LOWER),
+    ):
+        direct = casualties._figures(patterns, [None] * len(patterns), text, None)
+        low = text.lower() if plain else None
+        assert casualties._figures(patterns, lowered, text, low) == direct

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .classify import CASE_TWINS
+from .classify import CASE_TWINS, caseless
 from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
@@ -55,6 +55,9 @@ INJURED = [
         rf"\b{N}\s+(?:injured|wounded|injuries)\b",
     )
 ]
+# The same without re.I, for lower-cased text without CASE_TWINS (see classify.caseless).
+FATAL_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in FATAL]
+INJURED_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in INJURED]
 SINGLE = re.compile(
     r"(?:^|\b(?:a|an|one|the)\s+)(?:[\w'-]+\s+){0,2}?(?:man|woman|mother|father|son|daughter|"
     r"boy|girl|child|person|soldier|officer|"
@@ -196,23 +199,35 @@ HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.I)
 DIGIT = re.compile(r"\d")
 
 
+def _plain(text: str) -> bool:
+    return text.isascii() or CASE_TWINS.search(text) is None
+
+
 def has_number(text: str) -> bool:
     """Whether HAS_NUMBER occurs in text; a digit or the words' absence (as substrings of the
     lower-cased text, sound without CASE_TWINS) decide most texts without that regex's scan."""
     if DIGIT.search(text):
         return True
-    if text.isascii() or CASE_TWINS.search(text) is None:
+    if _plain(text):
         low = text.lower()
         if not any(w in low for w in QUANTITY_WORDS):
             return False
     return HAS_NUMBER.search(text) is not None
 
 
-def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], bool]:
+def _figures(
+    patterns: list[re.Pattern[str]],
+    lowered: list[re.Pattern[str] | None],
+    text: str,
+    low: str | None,
+) -> tuple[list[int], bool]:
+    """Figures of the patterns in text; over low (text lower-cased, when it has no CASE_TWINS)
+    with the lowered patterns where there are some: the same offsets, number words in lower case.
+    """
     values: list[int] = []
     seen = False
-    for pattern in patterns:
-        for m in pattern.finditer(text):
+    for pattern, lower in zip(patterns, lowered, strict=True):
+        for m in lower.finditer(low) if lower and low is not None else pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
             if NOT_PEOPLE.search(gap) or VERB_IN_GAP.search(gap) or _is_age_or_money(text, m):
                 continue
@@ -283,8 +298,9 @@ def casualties(sentence: str) -> Casualties:
     hurt: list[int] = []
     fatal = False
     if has_number(sentence):  # every figure pattern needs one
-        dead, fatal = _figures(FATAL, sentence)
-        hurt, _ = _figures(INJURED, sentence)
+        low = sentence.lower() if _plain(sentence) else None
+        dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, low)
+        hurt, _ = _figures(INJURED, INJURED_LOWER, sentence, low)
     if not dead and SINGLE.search(sentence):
         dead, fatal = [1], True
     fatalities = max(dead) if dead else None

@@ -32,6 +32,8 @@ class Cue:
     literals: tuple[str, ...] | None  # text every match starts with (lower case); None if unknown
     # The literals by their head (see _by_head), for the sharper test of _first_literal.
     by_head: dict[str, tuple[str, ...]] | None
+    # The pattern without re.I, for lower-cased text (see caseless); None when it cannot be.
+    lower_pattern: re.Pattern[str] | None
 
 
 def _split_top(rx: str) -> list[str]:
@@ -113,9 +115,24 @@ def cues() -> tuple[Cue, ...]:
                 heads_of(pre),
                 lits,
                 _by_head(lits) if lits else None,
+                re.compile(rf"\b(?:{rx})\b") if caseless(rx) else None,
             )
         )
     return tuple(out)
+
+
+_SYNTAX = re.compile(r"\\.|\(\?P[<=]\w+>?|\(\?(?:[:=!]|<[=!])")
+
+
+def caseless(rx: str) -> bool:
+    """Whether rx without re.I over lower-cased text finds what it finds with re.I over the text.
+
+    So it does for text without CASE_TWINS (lower() then keeps every offset, and what \\w, \\s
+    and \\d match) when rx has no upper-case letter to match and no inline flags. Matching
+    without re.I is more than twice as fast.
+    """
+    bare = _SYNTAX.sub("", rx)
+    return bare == bare.lower() and "(?" not in bare
 
 
 WHOLE_HEAD = re.compile(r"[a-z0-9]{3}")
@@ -248,7 +265,10 @@ def score(text: str) -> dict[str, float]:
     # (\b at start still looks at the character before it, so the matches are the same.)
     for i, start in _plain(low, ascii_text) if plain else _other(text, low):
         cue = all_cues[i]
-        hits = len(cue.pattern.findall(text, start))
+        if plain and cue.lower_pattern is not None:
+            hits = len(cue.lower_pattern.findall(low, start))
+        else:
+            hits = len(cue.pattern.findall(text, start))
         if hits:
             bonus = 1 + 0.25 * min(hits - 1, 2)
             scores[cue.code] = scores.get(cue.code, 0.0) + cue.weight * bonus
