@@ -298,9 +298,9 @@ def casualties(sentence: str) -> Casualties:
     hurt: list[int] = []
     fatal = False
     if has_number(sentence):  # every figure pattern needs one
-        low = sentence.lower() if _plain(sentence) else None
-        dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, low)
-        hurt, _ = _figures(INJURED, INJURED_LOWER, sentence, low)
+        lowered = sentence.lower() if _plain(sentence) else None
+        dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, lowered)
+        hurt, _ = _figures(INJURED, INJURED_LOWER, sentence, lowered)
     if not dead and SINGLE.search(sentence):
         dead, fatal = [1], True
     fatalities = max(dead) if dead else None

@@ -228,8 +228,8 @@ def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
                     starts.setdefault(i, []).append(at)
     present: frozenset[str] | None = None
     for i, lits in idx.anywhere:
-        at = [a for a in map(low.find, lits) if a >= 0]
-        if not at:
+        where = [a for a in map(low.find, lits) if a >= 0]
+        if not where:
             continue
         if i not in starts:
             # As score() always did: such a cue needs one of its heads among the word heads.
@@ -237,7 +237,7 @@ def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
             heads = cues()[i].heads
             if heads is not None and heads.isdisjoint(present):
                 continue
-        starts.setdefault(i, []).extend(at)
+        starts.setdefault(i, []).extend(where)
     out = [(i, min(at) if ascii_text else 0) for i, at in starts.items()]
     out.extend((i, 0) for i in idx.always)
     return sorted(out)
