@@ -1,12 +1,18 @@
-"""`make bench` part: extraction speed alone, articles/s on one core, over cleaned corpus text.
+"""`make bench` part: extraction speed alone, articles per CPU-second on one core, over cleaned
+corpus text.
 
 Cleans ../shared/corpus/articles/*.html with trafilatura first (untimed), then times
-extract_events only. Target: at least 500 articles/s.
+extract_events only, in CPU time (the machine may be shared). Each round clears Python's regex
+cache first: a worker sees every document once, so anything compiled per document must be paid
+for every time, not found in the cache from an earlier round. The caches of the extractor's own
+(word lookups, gazetteer rows) stay warm, as they do in a long-running worker; the very first
+pass, with them cold too, is printed as well. Target: at least 500 articles/s.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -16,6 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_PER_S = 500
 ROUNDS = 3
+# Compiles the patterns every document needs before the timing (not a corpus text).
+WARM_UP = (
+    "Gunmen killed two soldiers and wounded three in an attack on a checkpoint near Kabul "
+    "on Monday, police said."
+)
 
 
 def cleaned_texts(folder: Path) -> list[str]:
@@ -45,15 +56,20 @@ def main() -> int:
     t0 = time.perf_counter()
     gazetteer()
     load_s = time.perf_counter() - t0
-    extract_events(docs[0])  # compile the patterns outside the timing
-    best, events = 0.0, 0
-    for _ in range(ROUNDS):
-        t0 = time.perf_counter()
-        events = sum(len(extract_events(d)) for d in docs)
-        best = max(best, len(docs) / (time.perf_counter() - t0))
+
+    def one_pass() -> tuple[float, int]:
+        re.purge()
+        extract_events(Document(text=WARM_UP, doc_id="warm-up"))
+        t0 = time.process_time()
+        found = sum(len(extract_events(d)) for d in docs)
+        return len(docs) / (time.process_time() - t0), found
+
+    cold, events = one_pass()  # the extractor's own caches are still empty
+    best = max(one_pass()[0] for _ in range(ROUNDS))
     words = sum(len(d.text.split()) for d in docs)
     print(
-        f"extract_events: {best:.0f} articles/s on one core (best of {ROUNDS}; "
+        f"extract_events: {best:.0f} articles per CPU-second on one core (best of {ROUNDS}, "
+        f"regex cache cleared each round; first pass {cold:.0f}; "
         f"{len(docs)} cleaned articles, {words / len(docs):.0f} words each on average, "
         f"{events} events); target >= {TARGET_PER_S}: {'met' if best >= TARGET_PER_S else 'NOT met'}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .classify import CASE_TWINS, caseless
 from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
@@ -54,6 +55,9 @@ INJURED = [
         rf"\b{N}\s+(?:injured|wounded|injuries)\b",
     )
 ]
+# The same without re.I, for lower-cased text without CASE_TWINS (see classify.caseless).
+FATAL_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in FATAL]
+INJURED_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in INJURED]
 # A person, in the singular: one victim when an article, "another" or a possessive comes before.
 PERSON = (
     r"(?:man|woman|mother|father|son|daughter|brother|sister|husband|wife|cousin|nephew|uncle|"
@@ -115,6 +119,8 @@ YEAR = re.compile(
     re.I,
 )
 
+YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")  # in every YEAR match; starts with a digit
+
 
 HISTORY_SPAN = 300  # longer "sentences" are unsplit lower-case text, where a year says little
 
@@ -129,8 +135,8 @@ RECENT = re.compile(
 
 def historical(sentence: str, year: int | None) -> bool:
     """The sentence tells of an earlier year's event (any year when the publication's is unknown)."""
-    if len(sentence) > HISTORY_SPAN:
-        return False
+    if len(sentence) > HISTORY_SPAN or not YEAR_DIGITS.search(sentence):
+        return False  # (most sentences have no year: a search for its digits alone is quicker)
     if year is None:
         return bool(YEAR.search(sentence)) and not RECENT.search(sentence)
     return any(int(y) < year for y in YEAR.findall(sentence))
@@ -168,22 +174,80 @@ class Casualties:
 
 
 # Every figure pattern needs a number or a quantity word: most sentences have none.
-HAS_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-    r"dozens?|tens|scores|hundreds|thousands|several|few|couple|number)\b",
-    re.I,
-)
+QUANTITY_WORDS = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "thousand",
+    "dozen",
+    "dozens",
+    "tens",
+    "scores",
+    "hundreds",
+    "thousands",
+    "several",
+    "few",
+    "couple",
+    "number",
+]
+HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.I)
+DIGIT = re.compile(r"\d")
 
 
-def _figures(patterns: list[re.Pattern[str]], text: str) -> tuple[list[int], bool]:
+def _plain(text: str) -> bool:
+    return text.isascii() or CASE_TWINS.search(text) is None
+
+
+def has_number(text: str) -> bool:
+    """Whether HAS_NUMBER occurs in text; a digit or the words' absence (as substrings of the
+    lower-cased text, sound without CASE_TWINS) decide most texts without that regex's scan."""
+    if DIGIT.search(text):
+        return True
+    if _plain(text):
+        low = text.lower()
+        if not any(w in low for w in QUANTITY_WORDS):
+            return False
+    return HAS_NUMBER.search(text) is not None
+
+
+def _figures(
+    patterns: list[re.Pattern[str]],
+    lowered: list[re.Pattern[str] | None],
+    text: str,
+    low: str | None,
+) -> tuple[list[int], bool]:
+    """Figures of the patterns in text; over low (text lower-cased, when it has no CASE_TWINS)
+    with the lowered patterns where there are some: the same offsets, number words in lower case.
+    """
     values: list[int] = []
     seen = False
-    if not HAS_NUMBER.search(text):
-        return values, seen
-    for pattern in patterns:
-        for m in pattern.finditer(text):
+    for pattern, lower in zip(patterns, lowered, strict=True):
+        for m in lower.finditer(low) if lower and low is not None else pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
             if NOT_PEOPLE.search(gap) or VERB_IN_GAP.search(gap) or _is_age_or_money(text, m):
                 continue
@@ -249,9 +313,15 @@ def casualties(sentence: str) -> Casualties:
         sentence = sentence[: raised.start()]
     sentence = BETWEEN.sub(r"\1 to \2", sentence)
     original, negated = sentence, NONE_KILLED.search(sentence)
-    sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
-    dead, fatal = _figures(FATAL, sentence)
-    hurt, _ = _figures(INJURED, sentence)
+    if negated:
+        sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
+    dead: list[int] = []
+    hurt: list[int] = []
+    fatal = False
+    if has_number(sentence):  # every figure pattern needs one
+        lowered = sentence.lower() if _plain(sentence) else None
+        dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, lowered)
+        hurt, _ = _figures(INJURED, INJURED_LOWER, sentence, lowered)
     if not dead and (single := SINGLE.search(sentence)):
         # "a soldier and his son were killed": two people, each named in the singular.
         dead, fatal = [2 if PAIR.search(single.group(0)) else 1], True

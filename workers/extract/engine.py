@@ -10,13 +10,20 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import TOTAL, Casualties, casualties, historical
-from .classify import matches, score, types
+from .classify import CASE_TWINS, matches, score, types
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
 from .places import COUNTRY, Place, gazetteer
 
-SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|\n+|;\s*")
+# A sentence ends at [.!?] (and a closing quote or bracket) before a capital or digit, a line
+# break or a semicolon. Every separator starts with a character of the first class, so the
+# regex engine skips ahead to those alone: the other way round, a lookbehind first, it tried
+# every position (the same splits, at half the cost).
+_NEXT = r"(?=[\"“‘(]?[A-Z0-9])"
+SENTENCE = re.compile(
+    rf"[\s;\"”’)](?:(?<=[.!?][\"”’)])\s+{_NEXT}|(?<=[.!?]\s)\s*{_NEXT}|(?<=\n)\n*|(?<=;)\s*)"
+)
 ARMED = {"state forces", "rebel group", "political militia", "identity militia", "external forces"}
 MIN_SCORE = 2.5  # a sentence needs this much cue weight to report an event by itself
 SUMMARY = re.compile(
@@ -45,7 +52,7 @@ class Incident:
             self.place = s.place
 
 
-LOOSE_SENTENCE = re.compile(r"(?<=[a-z0-9)][.!?])\s+")
+LOOSE_SENTENCE = re.compile(r"\s(?<=[a-z0-9)][.!?]\s)\s*")  # whitespace first, as above
 LONG_SENTENCE = 600  # lower-case text (transcripts, some archives) has no capital to split at
 
 
@@ -97,6 +104,33 @@ def trigger_words(text: str) -> re.Pattern[str] | None:
     if not found:
         return None
     return re.compile(r"\b(?:" + "|".join(sorted(found, key=len, reverse=True)) + r")\b", re.I)
+
+
+ALPHA_WORD = re.compile(r"\b[a-z]+\b")  # a word of the letters a-z alone (lower-cased text)
+
+
+def has_trigger(sentence: str) -> bool:
+    """Whether one of the sentence's words is a trigger word (see trigger_sentences)."""
+    heads = stem_heads()
+    # A plain loop: any() over a generator costs a call per word, and this runs on every sentence.
+    for w in ALPHA_WORD.findall(sentence.lower()):  # noqa: SIM110
+        if w[:3] in heads and _trigger_word(w):
+            return True
+    return False
+
+
+def trigger_sentences(text: str, parts: list[str]) -> list[str]:
+    """The sentences of text with a trigger word, as trigger_words(text) would find them.
+
+    That pattern matches a whole word of a-z letters in any case: one such word of a sentence,
+    lower-cased, is one of the document's words (a sentence is bounded by spaces and
+    punctuation), so each sentence can be tested on its own, with no pattern compiled per
+    document. Not with CASE_TWINS in the text: re.I matches them as ASCII letters.
+    """
+    if not text.isascii() and CASE_TWINS.search(text):
+        trig = trigger_words(text)
+        return [] if trig is None else [t for t in parts if trig.search(t)]
+    return [t for t in parts if has_trigger(t)]
 
 
 ARMED_WORDS = re.compile(
@@ -297,11 +331,12 @@ def english_events(doc: Document, text: str, language: str) -> list[Event]:
     """The incidents an English text reports, as events."""
     from .build import to_event
 
-    trig = trigger_words(text)
-    if trig is None:
+    if not text.strip():
         return []
     parts = split_sentences(text)
-    candidates = [t for t in parts if trig.search(t)]  # most sentences of most articles stop here
+    candidates = trigger_sentences(text, parts)  # most sentences of most articles stop here
+    if not candidates:
+        return []  # (what the steps below make of no candidates)
     # The article's countries, from its title, lead and the sentences that may report events.
     context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
     year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
