@@ -181,9 +181,7 @@ def _name_mentions(sentence: str) -> list[Mention]:
     return found
 
 
-def _longest_name(
-    sentence: str, run: list[re.Match[str]], n: Names
-) -> tuple[int, str, str] | None:
+def _longest_name(sentence: str, run: list[re.Match[str]], n: Names) -> tuple[int, str, str] | None:
     """(words, text, key) of the longest known name the run starts with."""
     if not run[0].group()[0].isupper():
         return None
@@ -193,9 +191,7 @@ def _longest_name(
             continue
         text = POSSESSIVE_END.sub("", sentence[run[0].start() : run[j - 1].end()])
         key = fold(text)
-        if key not in n.table or (
-            key in n.acronyms_only and not (last.isupper() or "-" in last)
-        ):
+        if key not in n.table or (key in n.acronyms_only and not (last.isupper() or "-" in last)):
             continue
         if not re.search(r"\.\w", text):
             text = text.rstrip(".")
@@ -238,17 +234,23 @@ def _merge(found: list[Mention], sentence: str) -> list[Mention]:
                 country=prev.country or m.country,
             )
             continue
-        if prev and prev.country and not m.country and POSSESSIVE.fullmatch(
-            sentence[prev.end : m.start]
+        if (
+            prev
+            and prev.country
+            and not m.country
+            and POSSESSIVE.fullmatch(sentence[prev.end : m.start])
         ):
-            out[-1] = replace(m, start=prev.start, name=sentence[prev.start : m.end],
-                              country=prev.country)
+            out[-1] = replace(
+                m, start=prev.start, name=sentence[prev.start : m.end], country=prev.country
+            )
             continue
-        if prev and not prev.country and m.country and OF_LINK.fullmatch(
-            sentence[prev.end : m.start]
+        if (
+            prev
+            and not prev.country
+            and m.country
+            and OF_LINK.fullmatch(sentence[prev.end : m.start])
         ):
-            out[-1] = replace(prev, end=m.end, name=sentence[prev.start : m.end],
-                              country=m.country)
+            out[-1] = replace(prev, end=m.end, name=sentence[prev.start : m.end], country=m.country)
             continue
         out.append(m)
     return out
@@ -270,9 +272,7 @@ REPORTS = re.compile(
     re.I,
 )
 # "announced" or "confirmed" only reports when it closes the sentence: "..., an official confirmed."
-CLOSING = re.compile(
-    SPEECH + r"(?:announced|confirmed|added|stated|claimed)\b[^,;:]{0,30}$", re.I
-)
+CLOSING = re.compile(SPEECH + r"(?:announced|confirmed|added|stated|claimed)\b[^,;:]{0,30}$", re.I)
 ACCORDING = re.compile(r"\baccording\s+to\s+(?:the\s+|a\s+)?$", re.I)
 ACTED_ON = (
     r"(?:killed|shot|gunned down|injured|wounded|hurt|arrested|detained|held|abducted|"
@@ -282,8 +282,11 @@ ACTED_ON = (
 )
 PASSIVE = re.compile(
     r"\s+(?:dead\b|(?P<aux>(?:were|was|have been|has been|had been|are|is|being|got|get)\s+)"
-    r"(?:\w+ly\s+|all\s+|feared\s+|also\s+)?" + ACTED_ON + r"|" + ACTED_ON +
-    r"(?=\s+(?:dead\b|by\b|in\b|at\b|on\b|as\b|when\b|after\b|during\b|near\b|while\b|and\b"
+    r"(?:\w+ly\s+|all\s+|feared\s+|also\s+)?"
+    + ACTED_ON
+    + r"|"
+    + ACTED_ON
+    + r"(?=\s+(?:dead\b|by\b|in\b|at\b|on\b|as\b|when\b|after\b|during\b|near\b|while\b|and\b"
     r"|allegedly\b|yesterday\b|today\b|\w+day\b)|\s*[,.;:]|\s*$))"
     r"(?:\s+(?:to death|dead|alive))?",
     re.I,
@@ -325,7 +328,7 @@ def _roles(sentence: str, found: list[Mention]) -> list[Mention]:
             )
         )
     # "... were killed by gunmen": whoever "by" names acted.
-    for i, m in enumerate(out):
+    for m in out:
         passive = PASSIVE.match(sentence, m.end) if m.victim else None
         by = passive and BY_AGENT.match(sentence, passive.end())
         if by:
@@ -340,11 +343,11 @@ def _pick(found: list[Mention]) -> tuple[Mention | None, Mention | None]:
     agents = [m for m in found if m.agent and not m.victim]
     subjects = [m for m in found if not m.victim and not m.oblique]
     others = [m for m in found if not m.victim]
-    first = (agents or subjects or others or [None])[0]
+    first = next(iter(agents or subjects or others), None)
     rest = [m for m in found if m is not first and _same(m, first) is False]
     victims = [m for m in rest if m.victim]
     later = [m for m in rest if first is None or m.start > first.start]
-    second = (victims or later or rest or [None])[0]
+    second = next(iter(victims or later or rest), None)
     return first, second
 
 

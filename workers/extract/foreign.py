@@ -276,7 +276,7 @@ def _parts(text: str, language: str) -> list[tuple[str, str]]:
     known = languages()
     if len(text) > SHORT_TEXT:
         return [(language, s) for s in split_sentences(text)] if language in known else []
-    out = []
+    out: list[tuple[str, str]] = []
     for part in PARTS.split(text):
         lang = detect_language(part) or language
         if lang in known:

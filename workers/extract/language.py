@@ -45,11 +45,11 @@ def _letter_languages() -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=50_000)
 def evidence(word: str) -> tuple[tuple[str, float], ...]:
     """What one lower-case word says: (language, weight) pairs, each source summing to 1."""
-    out: Counter[str] = Counter()
+    out: dict[str, float] = {}
     langs = _word_languages().get(word)
     if langs:
         for lang in langs:
-            out[lang] += 1 / len(langs)
+            out[lang] = out.get(lang, 0.0) + 1 / len(langs)
     if not word.isascii():
         table = _letter_languages()
         sets = [table[ch] for ch in set(word) if ch in table]
@@ -57,22 +57,22 @@ def evidence(word: str) -> tuple[tuple[str, float], ...]:
             # The languages that write all of the word's letters, else any of them.
             shared = frozenset.intersection(*sets) or frozenset.union(*sets)
             for lang in shared:
-                out[lang] += 1 / len(shared)
+                out[lang] = out.get(lang, 0.0) + 1 / len(shared)
     return tuple(out.items())
 
 
-def language_scores(text: str) -> Counter[str]:
+def language_scores(text: str) -> dict[str, float]:
     """Evidence per language over the text's first 2000 characters."""
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}
     for word, n in Counter(TOKEN.findall(text[:2000].lower())).items():
         for lang, w in evidence(word):
-            scores[lang] += w * n
+            scores[lang] = scores.get(lang, 0.0) + w * n
     return scores
 
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the language the text clearly is in, or None if unsure."""
-    ranked = language_scores(text).most_common(2)
+    ranked = sorted(language_scores(text).items(), key=lambda kv: kv[1], reverse=True)[:2]
     if not ranked or ranked[0][1] < MIN_EVIDENCE:
         return None
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0

@@ -229,8 +229,14 @@ def build_country_names(petrarch: Path) -> None:
 
 
 # CAMEO role codes (after the three-letter actor code) to this service's coarse kinds.
-ORG_KINDS = {"IGO": "external forces", "NGO": "civilians", "REB": "rebel group",
-             "INS": "rebel group", "MIL": "state forces", "OPP": "political militia"}
+ORG_KINDS = {
+    "IGO": "external forces",
+    "NGO": "civilians",
+    "REB": "rebel group",
+    "INS": "rebel group",
+    "MIL": "state forces",
+    "OPP": "political militia",
+}
 CODE = re.compile(r"\[([A-Z]{3})([A-Z]*)")
 BLOCK_NAME = re.compile(r"^\+?([A-Z][A-Z0-9_'.\-&/]*(?:\s[A-Z][A-Z0-9_'.\-&/]*)?)")
 
