@@ -40,8 +40,9 @@ bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller,
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
 	$(BIN)/python bench/bench_dedup.py
 
-eval: install  ## event extraction scored on ../shared/eval/events
+eval: install  ## event extraction scored on ../shared/eval/events, then precision on general news
 	$(BIN)/python bench/eval_events.py
+	$(BIN)/python bench/eval_precision.py
 
 lint: dev
 	$(BIN)/pip install --quiet ruff mypy
