@@ -93,7 +93,7 @@ def documents(folder: Path) -> dict[str, dict[str, Any]]:
         docs: dict[str, dict[str, Any]] = json.loads(cache.read_text(encoding="utf-8"))
         return docs
     from service.extracting import document_from_text
-    from workers.clean import CleanError
+    from workers.errors import CleanError
 
     docs = {}
     for page in pages:
