@@ -215,12 +215,15 @@ VIOLENCE = re.compile(
 )
 
 
-def english_parts(text: str) -> str:
-    """The parts of a short multi-part text (headlines joined by ';') that are in English."""
+def english_parts(text: str, default: str | None = None) -> str:
+    """The parts of a short multi-part text (headlines joined by ';') that are in English, or
+    in no clear language when the default is English; "" for one part or a long text."""
+    if len(text) > SHORT_TEXT:
+        return ""
     parts = [p for p in re.split(r";|\n+", text) if p.strip()]
     if len(parts) < 2:
         return ""
-    return "; ".join(p for p in parts if detect_language(p) == "en")
+    return "; ".join(p for p in parts if (detect_language(p) or default) == "en")
 
 
 def fallback(candidates: list[str], context: Counter[str], year: int | None) -> list[Incident]:
@@ -324,6 +327,11 @@ def extract_events(doc: Document) -> list[Event]:
         from .foreign import other_language_events
 
         return other_language_events(doc, text, language)
+    if language is None and english_parts(text, "en") not in ("", text):
+        from .foreign import other_language_events
+
+        # Headlines in several languages, none of them the text's: each read in its own.
+        return other_language_events(doc, text, "en")
     return english_events(doc, text, language or "en")
 
 
