@@ -73,7 +73,8 @@ PERSON = (
     r"priest|imam|chief|youth|teenager|teen|baby|jawan|constable|trooper|marine|tourist|activist|"
     r"nephew|niece|grandson|granddaughter|hitman|gunman|informant|collaborator|delegate|"
     r"administrator|citizen|individual|agent|elder|monk|cleric|sheikh|prosecutor|councilman|"
-    r"councilwoman|sicario|photographer|reporter|gendarme|militiaman|paramilitary|defector)"
+    r"councilwoman|sicario|photographer|reporter|gendarme|militiaman|paramilitary|defector|"
+    r"\d+[\s-]+years?[\s-]+old)"
 )
 DETERMINER = r"(?:a|an|one|the|another|his|her|their|its)\s+"
 SINGLE = re.compile(
@@ -87,7 +88,10 @@ SINGLE = re.compile(
     # ... or, in a headline, with no article: "drone kills soldier in Gaza" ("kills rebel
     # fighters" is no single victim: the person word must end the phrase).
     rf"|\b{KILL_ACTIVE}\s+(?:[\w'-]+\s+){{0,2}}?{PERSON}(?=\s*(?:$|[,;:.]|\s(?:in|at|near|on|"
-    r"during|after|as|while|with|and|outside|inside)\b))",
+    r"during|after|as|while|with|and|outside|inside|who|\w+ing)\b))"
+    # ... or a pronoun: "they kill him and leave his body"; "soldiers shoot man dead".
+    rf"|\b{KILL_ACTIVE}\s+(?:him|her)\b"
+    rf"|\b(?:shoot|shoots|shot|shooting)\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}\s+dead\b",
     re.I,
 )
 # Two counts of one toll: "2 soldiers and 3 gendarmes killed" is 5 dead.

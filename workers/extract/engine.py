@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ..records import Actor, Document, Event
 from .actors import find_actors
-from .casualties import TOTAL, Casualties, casualties, historical
+from .casualties import Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, matches, score, types
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
@@ -181,7 +181,7 @@ def listed_areas(text: str, found: list[Mention]) -> int:
 
 def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
-    if TOTAL.search(text) or historical(text, year):
+    if context_only(text) or historical(text, year):
         return None
     scores = supported(score(text), text)
     top = max(scores.values(), default=0.0)
@@ -230,16 +230,13 @@ def fallback(candidates: list[str], context: Counter[str], year: int | None) -> 
     """A short text (a headline) with a violence cue and a place, but no sentence strong enough."""
     inc = Incident()
     for text in candidates:
-        if TOTAL.search(text) or historical(text, year) or not VIOLENCE.search(text):
+        if context_only(text) or historical(text, year) or not VIOLENCE.search(text):
             continue
         found = mentions(text, context)
-        if not found and not context:
-            continue
-        inc.add(
-            Sentence(
-                text, score(text), casualties(text), most_specific(found), find_actors(text), True
-            )
-        )
+        cas = casualties(text)
+        if not found and not context and not cas.fatalities:
+            continue  # (a stated toll is worth reporting even where the place is unknown)
+        inc.add(Sentence(text, score(text), cas, most_specific(found), find_actors(text), True))
     return [inc] if inc.sentences else []
 
 
