@@ -339,6 +339,9 @@ GATE = (
     "martyr",
     "remains of",
     "victims",
+    "assassin",
+    "corpse",
+    "gunned",
 )
 
 
@@ -388,7 +391,7 @@ def casualties(sentence: str) -> Casualties:
     if has_number(sentence):  # every figure pattern needs one
         lowered = sentence.lower() if _plain(sentence) else None
         dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, lowered)
-        if " and " in sentence:
+        if fatal and " and " in sentence:  # (a sum ends in a count of its own)
             dead += _sums(sentence)
         hurt, _ = _figures(INJURED, INJURED_LOWER, sentence, lowered)
     if not dead and (single := SINGLE.search(sentence)):
