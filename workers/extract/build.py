@@ -8,7 +8,7 @@ from ..records import Actor, Document, Event, Location, Source
 from .classify import EventType, classify_texts, types
 from .dates import resolve_date
 from .engine import ARMED, Incident
-from .places import COUNTRY, gazetteer
+from .places import ADMIN1, COUNTRY, gazetteer
 
 
 def classify_incident(inc: Incident) -> tuple[EventType, float]:
@@ -47,11 +47,17 @@ def actors(inc: Incident) -> tuple[Actor, ...]:
 
 
 def confidence(inc: Incident, value: float) -> float:
-    """Cue strength, a place and a stated figure each raise confidence; a country alone lowers it."""
-    c = 0.3 + min(value, 8.0) / 20
+    """Cue strength, a place and a stated figure each raise confidence.
+
+    A report that names the town and the toll is the specific one of several headlines about
+    the same events: the place and the figure weigh as much as the cue words.
+    """
+    c = 0.3 + min(value, 8.0) / 40
     if inc.place is not None:
-        c += 0.1 if inc.place.place.kind == COUNTRY else 0.2
-    if any(s.cas.fatalities is not None or s.cas.injured is not None for s in inc.sentences):
+        c += {COUNTRY: 0.05, ADMIN1: 0.12}.get(inc.place.place.kind, 0.2)
+    if any(s.cas.fatalities for s in inc.sentences):
+        c += 0.2
+    elif any(s.cas.fatalities is not None or s.cas.injured is not None for s in inc.sentences):
         c += 0.1
     return round(min(c, 0.99), 2)
 

@@ -10,13 +10,15 @@ from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
 # Words allowed between a number and its verb: "80 al-Qaeda linked militants were killed".
-GAP = r"(?P<gap>(?:[\w'’\-]+,?\s+){0,6}?)"
+# No number and no "and" in it, so that the regex goes on to the next number: in "2 soldiers
+# and 3 police killed" the match is "3 police killed", not the whole (rejected) phrase.
+GAP = r"(?P<gap>(?:(?!and\b|\d)[\w'’\-]+,?\s+){0,6}?)"
 BE = (
     r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|"
     r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
 )
 KILLED = (
-    r"(?:killed|dead|died|die|slain|massacred|executed|murdered|perished|shot\s+dead|"
+    r"(?:killed|dead|died|die|slain|massacred|executed|murdered|assassinated|perished|shot\s+dead|"
     r"(?:shot|beaten|stabbed|burned|burnt|tortured)\s+to\s+death|found\s+dead|decapitated|"
     r"lost\s+their\s+lives|lost\s+his\s+life|lost\s+her\s+life|beheaded|burnt\s+alive|"
     r"burned\s+alive|hacked\s+to\s+death|lynched|bodies\s+(?:were\s+)?found)"
@@ -24,7 +26,8 @@ KILLED = (
 HURT = r"(?:injured|wounded|hurt|injuries|hospitali[sz]ed|maimed)"
 KILL_ACTIVE = (
     r"(?:killing|killed|kills|kill|massacred|massacring|massacre|executed|executes|"
-    r"execute|executing|claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|"
+    r"execute|executing|assassinated|assassinates|assassinate|assassinating|"
+    r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|"
     r"shoot\s+dead|shooting\s+dead|murdered|murdering|murders|murder|gunned\s+down|"
     r"gun\s+down|guns\s+down)"
 )
@@ -41,9 +44,11 @@ FATAL = [
         rf"\b{KILL_ACTIVE}\s+{N}\b(?!\s*(?:%|per\s*cent|km|kilomet|miles|years|months|days|hours))",
         rf"\b{N}\s+{GAP}{BE}{KILLED}\b",
         rf"\b{TOLL}{N}\b",
-        rf"\bclaim(?:ed|ing|s)?\s+{N}\s+lives\b",
+        rf"\bclaim(?:ed|ing|s)?\s+{N}\s+(?:more\s+)?(?:lives|victims)\b",
         rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?(?:deaths|fatalities|dead|bodies|corpses|martyrs)\b",
-        rf"\b{N}\s+casualties\b",
+        # Casualties as the dead, the way most conflict monitors count them.
+        rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?casualties\b",
+        rf"\b(?:remains|bodies|corpses)\s+of\s+{N}\b(?!\s*(?:%|km|kilomet|miles|years))",
         rf"\b(?:leav(?:e|es|ing)|left)\s+{N}\s+{GAP}(?:dead|killed)\b",
     )
 ]
@@ -65,17 +70,41 @@ PERSON = (
     r"candidate|councillor|peacekeeper|member|doctor|nurse|lawyer|businessman|pastor|headman|"
     r"policeman|policewoman|civilian|farmer|student|teacher|journalist|worker|driver|trader|"
     r"resident|villager|militant|fighter|rebel|protester|guard|leader|commander|official|"
-    r"priest|imam|chief|youth|teenager|baby|jawan|constable|trooper|marine|tourist|activist)"
+    r"priest|imam|chief|youth|teenager|teen|baby|jawan|constable|trooper|marine|tourist|activist|"
+    r"nephew|niece|grandson|granddaughter|hitman|gunman|informant|collaborator|delegate|"
+    r"administrator|citizen|individual|agent|elder|monk|cleric|sheikh|prosecutor|councilman|"
+    r"councilwoman|sicario|photographer|reporter|gendarme|militiaman|paramilitary|defector|"
+    r"\d+[\s-]+years?[\s-]+old)"
 )
 DETERMINER = r"(?:a|an|one|the|another|his|her|their|its)\s+"
 SINGLE = re.compile(
     rf"(?:^|\b{DETERMINER})"
     rf"(?:[\w'-]+\s+){{0,3}}?{PERSON}"
-    rf"\s+(?:\w+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|murdered|"
-    r"dies|died|slain|lynched|"
+    rf"\s+(?:[\w'‘’\".“”-]+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|"
+    r"murdered|assassinated|gunned\s+down|dies|died|slain|lynched|"
     r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b"
     # ... or as the object: "gunmen shot dead a police officer".
-    rf"|\b{KILL_ACTIVE}\s+{DETERMINER}(?:[\w'-]+\s+){{0,3}}?{PERSON}\b",
+    rf"|\b{KILL_ACTIVE}\s+{DETERMINER}(?:[\w'-]+\s+){{0,3}}?{PERSON}\b"
+    # ... or, in a headline, with no article: "drone kills soldier in Gaza" ("kills rebel
+    # fighters" is no single victim: the person word must end the phrase).
+    rf"|\b{KILL_ACTIVE}\s+(?:[\w'-]+\s+){{0,2}}?{PERSON}(?=\s*(?:$|[,;:.]|\s(?:in|at|near|on|"
+    r"during|after|as|while|with|and|outside|inside|who|\w+ing)\b))"
+    # ... or a pronoun: "they kill him and leave his body"; "soldiers shoot man dead".
+    rf"|\b{KILL_ACTIVE}\s+(?:him|her)\b"
+    rf"|\b(?:shoot|shoots|shot|shooting)\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}\s+dead\b",
+    re.I,
+)
+# Two counts of one toll: "2 soldiers and 3 gendarmes killed" is 5 dead.
+SUM = re.compile(
+    rf"\b{QUALIFIER}(?P<a>{NUMBER})\s+(?P<gap_a>(?:[\w'’-]+\s+){{0,3}}?)and\s+"
+    rf"{QUALIFIER}(?P<n>{NUMBER})\s+{GAP}{BE}{KILLED}\b",
+    re.I,
+)
+# What was done to the victims before they were killed: "five tortured and executed" is five dead.
+BEFORE_KILLING = re.compile(
+    r"\b(?:tortured|kidnapped|abducted|raped|beaten|stabbed|shot|mutilated|tied|robbed|"
+    r"attacked|ambushed|captured|detained|arrested|seized|taken)\s+and\s+(?=killed|executed|"
+    r"murdered|slain|beheaded|decapitated|dismembered|burned|burnt|shot\s+dead|assassinated)",
     re.I,
 )
 PAIR = re.compile(rf"\band\s+{DETERMINER}", re.I)
@@ -120,6 +149,11 @@ YEAR = re.compile(
 )
 
 YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")  # in every YEAR match; starts with a digit
+# A year after its month and day ("9 May 2015 gunmen killed 5") is no count of people.
+MONTH_BEFORE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s*(?:\d{1,2},?\s*)?$",
+    re.I,
+)
 
 
 HISTORY_SPAN = 300  # longer "sentences" are unsplit lower-case text, where a year says little
@@ -143,7 +177,8 @@ def historical(sentence: str, year: int | None) -> bool:
 
 
 VERB_IN_GAP = re.compile(
-    r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|"
+    r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|after|before|when|"
+    r"while|but|because|"
     r"were|was|jan\w*|feb\w*|march|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|nov\w*|"
     r"dec\w*)\b|\d",
     re.I,
@@ -265,10 +300,11 @@ def _figures(
 
 
 def _is_age_or_money(text: str, m: re.Match[str]) -> bool:
-    before = text[max(0, m.start("n") - 4) : m.start("n")]
+    before = text[max(0, m.start("n") - 12) : m.start("n")]
     after = text[m.end("n") : m.end("n") + 10]
     return bool(
-        re.search(r"[$€£₹]|rs\.?\s*$", before, re.I)
+        re.search(r"[$€£₹]|rs\.?\s*$", before[-4:], re.I)
+        or (YEAR_DIGITS.fullmatch(m.group("n")) and MONTH_BEFORE.search(before))
         or re.match(r"\s*(?:-?\s*years?[\s-]+old|-year|%|per\s*cent)", after, re.I)
     )
 
@@ -301,17 +337,51 @@ GATE = (
     "hospital",
     "maim",
     "martyr",
+    "remains of",
+    "victims",
+    "assassin",
+    "corpse",
+    "gunned",
 )
+
+
+def own_part(sentence: str) -> str:
+    """The sentence up to a running total: "kills 14 and raises the toll to 225 in 8 days"."""
+    raised = RAISE.search(sentence)
+    return sentence[: raised.start()] if raised else sentence
+
+
+def context_only(sentence: str) -> bool:
+    """The sentence gives a total over days, months or a war, not one incident's figure."""
+    return TOTAL.search(own_part(sentence)) is not None
+
+
+def _sums(sentence: str) -> list[int]:
+    out = []
+    for m in SUM.finditer(sentence):
+        gaps = m.group("gap_a") + (m.group("gap") or "")
+        if NOT_PEOPLE.search(gaps) or VERB_IN_GAP.search(gaps) or _is_age_or_money(sentence, m):
+            continue
+        a, b = _count(m.group("a")), _count(m.group("n"))
+        if a is not None and b is not None:
+            out.append(a + b)
+    return out
+
+
+def _count(words: str) -> int | None:
+    """A number, where "a" or "an" before a person counts one: "two soldiers and a civilian"."""
+    return 1 if words.strip().lower() in ("a", "an") else parse_number(words)
 
 
 def casualties(sentence: str) -> Casualties:
     """The incident figures a sentence states, or nothing when it only gives a total."""
     low = sentence.lower()
-    if not any(g in low for g in GATE) or TOTAL.search(sentence):
+    if not any(g in low for g in GATE):
         return Casualties()
-    if raised := RAISE.search(sentence):
-        sentence = sentence[: raised.start()]
-    sentence = BETWEEN.sub(r"\1 to \2", sentence)
+    sentence = own_part(sentence)
+    if TOTAL.search(sentence):
+        return Casualties()
+    sentence = BEFORE_KILLING.sub("", BETWEEN.sub(r"\1 to \2", sentence))
     original, negated = sentence, NONE_KILLED.search(sentence)
     if negated:
         sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
@@ -321,6 +391,8 @@ def casualties(sentence: str) -> Casualties:
     if has_number(sentence):  # every figure pattern needs one
         lowered = sentence.lower() if _plain(sentence) else None
         dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, lowered)
+        if fatal and " and " in sentence:  # (a sum ends in a count of its own)
+            dead += _sums(sentence)
         hurt, _ = _figures(INJURED, INJURED_LOWER, sentence, lowered)
     if not dead and (single := SINGLE.search(sentence)):
         # "a soldier and his son were killed": two people, each named in the singular.

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ..records import Actor, Document, Event
 from .actors import find_actors
-from .casualties import TOTAL, Casualties, casualties, historical
+from .casualties import Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, matches, score, types
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
@@ -181,7 +181,7 @@ def listed_areas(text: str, found: list[Mention]) -> int:
 
 def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
-    if TOTAL.search(text) or historical(text, year):
+    if context_only(text) or historical(text, year):
         return None
     scores = supported(score(text), text)
     top = max(scores.values(), default=0.0)
@@ -215,28 +215,28 @@ VIOLENCE = re.compile(
 )
 
 
-def english_parts(text: str) -> str:
-    """The parts of a short multi-part text (headlines joined by ';') that are in English."""
+def english_parts(text: str, default: str | None = None) -> str:
+    """The parts of a short multi-part text (headlines joined by ';') that are in English, or
+    in no clear language when the default is English; "" for one part or a long text."""
+    if len(text) > SHORT_TEXT:
+        return ""
     parts = [p for p in re.split(r";|\n+", text) if p.strip()]
     if len(parts) < 2:
         return ""
-    return "; ".join(p for p in parts if detect_language(p) == "en")
+    return "; ".join(p for p in parts if (detect_language(p) or default) == "en")
 
 
 def fallback(candidates: list[str], context: Counter[str], year: int | None) -> list[Incident]:
     """A short text (a headline) with a violence cue and a place, but no sentence strong enough."""
     inc = Incident()
     for text in candidates:
-        if TOTAL.search(text) or historical(text, year) or not VIOLENCE.search(text):
+        if context_only(text) or historical(text, year) or not VIOLENCE.search(text):
             continue
         found = mentions(text, context)
-        if not found and not context:
-            continue
-        inc.add(
-            Sentence(
-                text, score(text), casualties(text), most_specific(found), find_actors(text), True
-            )
-        )
+        cas = casualties(text)
+        if not found and not context and not cas.fatalities:
+            continue  # (a stated toll is worth reporting even where the place is unknown)
+        inc.add(Sentence(text, score(text), cas, most_specific(found), find_actors(text), True))
     return [inc] if inc.sentences else []
 
 
@@ -324,6 +324,11 @@ def extract_events(doc: Document) -> list[Event]:
         from .foreign import other_language_events
 
         return other_language_events(doc, text, language)
+    if language is None and english_parts(text, "en") not in ("", text):
+        from .foreign import other_language_events
+
+        # Headlines in several languages, none of them the text's: each read in its own.
+        return other_language_events(doc, text, "en")
     return english_events(doc, text, language or "en")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..records import Document, Event
@@ -285,14 +285,21 @@ def _parts(text: str, language: str) -> list[tuple[str, str]]:
 
 
 def other_language_events(doc: Document, text: str, language: str) -> list[Event]:
-    """Events of a document in a language other than English: its English headlines if it
-    has any (a list of headlines may mix languages), else its French, Spanish or Portuguese."""
+    """Events of a document in a language other than English: those of its English headlines
+    (a list of headlines may mix languages) and of its French, Spanish or Portuguese."""
+    from .build import base_id
+
+    english: list[Event] = []
+    if parts_en := english_parts(text, language):
+        english = english_events(doc, parts_en, "en")
+    # Headlines in several languages: the events of each; the most confident is the main one.
+    found = english + _own_language_events(doc, text, language)
+    return [replace(e, id=f"{base_id(doc)}:{n}") for n, e in enumerate(found)]
+
+
+def _own_language_events(doc: Document, text: str, language: str) -> list[Event]:
     from .build import to_event
 
-    if len(text) <= SHORT_TEXT and (english := english_parts(text)):
-        found = english_events(doc, english, "en")
-        if found:
-            return found
     parts = _parts(text, language)
     lexes = lexicons()
     candidates = [(lang, s) for lang, s in parts if lexes[lang].any_cue.search(s)]
@@ -300,9 +307,11 @@ def other_language_events(doc: Document, text: str, language: str) -> list[Event
         return []
     # The article's countries, from its title, lead and the sentences that may report events.
     lead = [s for _, s in parts[:2]]
-    context = country_context("\n".join([doc.title or "", *lead, *(s for _, s in candidates)]))
-    year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
     short = len(text) <= SHORT_TEXT
+    # (Headlines in other languages beside these name the country as well: "CAR; RCA : ...".)
+    seen = [text] if short else [doc.title or "", *lead, *(s for _, s in candidates)]
+    context = country_context("\n".join(seen))
+    year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
     read = [(lang, read_sentence(lexes[lang], s, context, year, short)) for lang, s in candidates]
     sentences = [s for _, s in read if s]
     if not sentences:

@@ -109,9 +109,27 @@ def _candidates(run: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# Particles that join the words of one name: "Prados del Sur", "San Nicolás de los Garza".
+PARTICLE = re.compile(r"(?:de|del|la|las|los|di|du|des|da|do|dos|das)", re.I)
+
+
+def _inside_name(run: str, s: int, e: int) -> bool:
+    """Whether run[s:e] is a piece of a longer name, joined to the rest by a particle:
+    "Sur" of "Prados del Sur" is no town of its own, nor is "Prados"."""
+    before, after = run[:s].split(), run[e:].split()
+    return bool(
+        (before and PARTICLE.fullmatch(before[-1]) and len(before) >= 2)
+        or (after and PARTICLE.fullmatch(after[0]) and len(after) >= 2)
+    )
+
+
 def _choose(
-    places: list[Place], context: Counter[str], want_admin: bool, cued: bool
+    places: list[Place], context: Counter[str], want_admin: bool, cued: bool, key: str
 ) -> Place | None:
+    def own_name(p: Place) -> bool:
+        """Named by its own name, not one of its other names ("Cancun" is a name of Changchun)."""
+        return p.kind != CITY or _key(p.name) == key
+
     def rank(p: Place) -> tuple[float, ...]:
         in_context = context.get(p.cc, 0)
         admin_bonus = 1 if (p.kind == ADMIN1) == want_admin else 0
@@ -120,8 +138,8 @@ def _choose(
     def plausible(p: Place) -> bool:
         if p.kind == COUNTRY or context.get(p.cc) or not context:
             return p.kind != CITY or p.population >= SMALL_TOWN or cued
-        # A town abroad, in an article about elsewhere, needs to be a big one.
-        return p.population >= FOREIGN_TOWN or p.kind == ADMIN1
+        # A town abroad, in an article about elsewhere, needs to be a big one, named by its name.
+        return p.kind == ADMIN1 or (p.population >= FOREIGN_TOWN and own_name(p))
 
     usable = [p for p in places if plausible(p)]
     return max(usable, key=rank) if usable else None
@@ -152,7 +170,7 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
         taken_until = -1
         for s, e, text in _candidates(run.group(0)):
             start = run.start() + s
-            if start < taken_until or not text:
+            if start < taken_until or not text or _inside_name(run.group(0), s, e):
                 continue
             key = _key(text)
             if not key or key in g.stop or len(key) < 3:
@@ -172,7 +190,7 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
                 continue
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
             cued = bool(CUE_BEFORE.search(before))
-            place = _choose(places, context, want_admin, cued)
+            place = _choose(places, context, want_admin, cued, key)
             if (
                 place
                 and capitals_say_nothing

@@ -67,8 +67,10 @@ WORD_NUMBER = (
     r"(?:[\s-]+|\b))+"
 )
 NUMBER = (
-    rf"(?:\d{{1,3}}(?:,\d{{2,3}})+|\d+(?:\.\d+)?(?:\s+(?:thousand|million))?|{WORD_NUMBER}|"
-    r"dozens|a\s+dozen|tens|scores|hundreds|thousands|several|a\s+few|a\s+couple(?:\s+of)?)"
+    # "a couple", "a few", "a dozen" before the number words, whose "a" would match alone.
+    r"(?:a\s+dozen|a\s+few|a\s+couple(?:\s+of)?|"
+    rf"\d{{1,3}}(?:,\d{{2,3}})+|\d+(?:\.\d+)?(?:\s+(?:thousand|million))?|{WORD_NUMBER}|"
+    r"dozens|tens|scores|hundreds|thousands|several)"
 )
 QUALIFIER = (
     r"(?:(?:at\s+least|more\s+than|over|nearly|almost|about|around|some|roughly|"

@@ -1,0 +1,90 @@
+"""Casualty figures and places on short news texts: headlines, several joined by ';'."""
+
+from __future__ import annotations
+
+from workers.extract import extract_events
+from workers.extract.casualties import casualties
+from workers.records import Document
+
+
+def top(text: str):
+    events = extract_events(Document(text=text, doc_id="t"))
+    assert events, text
+    return max(events, key=lambda e: e.confidence)
+
+
+def dead(sentence: str) -> int | None:
+    return casualties(sentence).fatalities
+
+
+def test_a_couple_and_a_dozen_are_numbers():
+    assert dead("Gunmen execute a couple in the market town") == 2
+    assert dead("Soldiers killed a dozen villagers") == 12
+
+
+def test_two_counts_of_one_toll_are_added():
+    assert dead("Two soldiers and three police officers were killed in the ambush") == 5
+    assert dead("Two soldiers and a civilian were killed") == 3
+    assert dead("3 killed and 4 wounded in the attack") == 3
+
+
+def test_a_later_number_is_read_when_the_first_gap_fails():
+    """The first number's phrase is rejected; the next number still counts."""
+    assert dead("4 gunmen arrested after they executed 2 men") == 2
+
+
+def test_a_date_before_the_subject_is_no_count():
+    assert dead("On 9 May 2015 gunmen killed 5 villagers") == 5
+
+
+def test_victims_tortured_and_then_killed():
+    assert dead("Five tortured and executed in the streets of the city") == 5
+
+
+def test_single_victims_without_a_number():
+    assert dead("They kill him and leave his body on a wall") == 1
+    assert dead("Drone strike kills soldier near the border") == 1
+    assert dead("Troops shoot man dead at a checkpoint") == 1
+    assert dead("Gunmen assassinate a union leader") == 1
+    assert dead("Nephew of cartel boss gunned down outside his home") == 1
+    # Plural victims with no number stay unknown.
+    assert dead("Drone strike kills rebel fighters near the border") is None
+
+
+def test_casualties_with_an_adjective_and_remains():
+    assert dead("Airstrikes leave 10 civilian casualties") == 10
+    assert dead("Remains of five people found in plastic bags") == 5
+    assert dead("Drug-cartel wars claim five more victims") == 5
+
+
+def test_running_total_is_cut_not_the_own_toll():
+    text = "Massacre kills 14 citizens and raises the death toll to 225 during 8 days of shelling"
+    assert dead(text) == 14
+    assert dead("The war has killed 5,000 people since 2011") is None
+
+
+def test_mixed_language_headlines_are_each_read():
+    """A French headline beside an English boilerplate title still gives its toll and place."""
+    e = top(
+        "Central African Republic MARCH 2022;RCA : nouveau massacre à Gordile, dans la "
+        "Vakaga, au moins 15 personnes tuées;Monthly Report: Human Rights Situation March 2022"
+    )
+    assert (e.fatalities, e.location.country) == (15, "CF")
+
+
+def test_headline_with_a_toll_and_no_place_is_an_event():
+    e = top("He comes to collect the rent and finds two corpses in bags")
+    assert e.fatalities == 2 and e.location.country is None
+
+
+def test_town_abroad_needs_its_own_name():
+    """'Abo' is a Swedish name of Turku: no Finnish town in a report about Syria."""
+    e = top("Barrel bombs hit the airbase of Abo al-Dohur and clashes erupt in Damascus, Syria")
+    assert e.location.country == "SY"
+
+
+def test_word_of_a_longer_name_is_no_town():
+    """'Sur' of 'Prados del Sur' (a neighbourhood) is not Tyre, Lebanon."""
+    e = top("Gunmen kill a young man in Prados del Sur, Culiacan, Sinaloa")
+    assert e.location.country == "MX"
+    assert e.fatalities == 1
