@@ -293,3 +293,35 @@ def test_singular_victims_count_one_and_a_pair_two():
     """'another man killed' is one death; 'a farmer and his son were killed' is two."""
     assert only("Gunmen shot dead his bodyguard in Culiacan, Sinaloa.").fatalities == 1
     assert only("A farmer and his son were killed by gunmen in Zamfara, Nigeria.").fatalities == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Residents fear that there would be a bombing near the market in Kabul.",
+        "He died of natural causes, most likely a heart attack, in Lyon, France.",
+        "Nelson scored when he fired a shot at the goaltender in the third period in Toronto.",
+        "The study found rates of cannabis use disorder rose in states where the drug is legal.",
+        "In the 14th century the plague spread across Europe, killing millions.",
+    ],
+)
+def test_hedges_idioms_games_studies_and_history_yield_nothing(text):
+    """A fear, an idiom, a game, a study or old history told with event words: no event."""
+    assert events(text) == []
+
+
+def test_ordinary_arrest_is_no_acled_arrest():
+    """Arrests count when they are political or part of unrest, not a shoplifter's."""
+    assert events("Police arrested a man who tried to steal a van in Oakland, California.") == []
+    e = only("Police arrested twelve opposition activists in Harare, Zimbabwe, on Monday.")
+    assert e.sub_event_type == "Arrests"
+
+
+def test_opinion_page_yields_nothing():
+    """A comment page argues; it reports no incident of its own."""
+    doc = Document(
+        text="Gunmen killed five villagers in Zamfara, Nigeria, last week, a reminder of the crisis.",
+        doc_id="o",
+        title="Opinion | Nigeria's north needs more than soldiers",
+    )
+    assert extract_events(doc) == []

@@ -11,6 +11,14 @@ from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, matches, score, types
+from .framing import (
+    arrest_context,
+    long_ago,
+    opinion_page,
+    reported,
+    unreal,
+    without_idioms,
+)
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
@@ -179,15 +187,20 @@ def listed_areas(text: str, found: list[Mention]) -> int:
     return best
 
 
-def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
+def _sentence(
+    text: str, context: Counter[str], year: int | None = None, unrest: bool = False
+) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
     if context_only(text) or historical(text, year):
         return None
-    scores = supported(score(text), text)
+    scores = supported(score(without_idioms(text)), text)
     top = max(scores.values(), default=0.0)
     if top < 1:
         return None  # not eventful whatever its casualties: spare their (costly) reading
     cas = casualties(text)
+    stated = cas.fatalities is not None or cas.injured is not None or cas.mentions_death
+    scores = reported(scores, text, stated, unrest)
+    top = max(scores.values(), default=0.0)
     eventful = (
         top >= MIN_SCORE
         or (top >= 1.5 and bool(ARMED_WORDS.search(text)))
@@ -230,12 +243,16 @@ def fallback(candidates: list[str], context: Counter[str], year: int | None) -> 
     """A short text (a headline) with a violence cue and a place, but no sentence strong enough."""
     inc = Incident()
     for text in candidates:
-        if context_only(text) or historical(text, year) or not VIOLENCE.search(text):
+        if context_only(text) or historical(text, year):
+            continue
+        if not VIOLENCE.search(without_idioms(text)):
             continue
         found = mentions(text, context)
         cas = casualties(text)
         if not found and not context and not cas.fatalities:
             continue  # (a stated toll is worth reporting even where the place is unknown)
+        if long_ago(text) or (not cas.fatalities and not cas.injured and unreal(text)):
+            continue
         inc.add(Sentence(text, score(text), cas, most_specific(found), find_actors(text), True))
     return [inc] if inc.sentences else []
 
@@ -319,6 +336,8 @@ def extract_events(doc: Document) -> list[Event]:
     text = doc.text or ""
     if not text.strip():
         return []
+    if opinion_page(doc.title):
+        return []
     language = document_language(doc, text)
     if language not in (None, "en"):
         from .foreign import other_language_events
@@ -345,7 +364,8 @@ def english_events(doc: Document, text: str, language: str) -> list[Event]:
     # The article's countries, from its title, lead and the sentences that may report events.
     context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
     year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
-    sentences = [s for s in (_sentence(t, context, year) for t in candidates) if s]
+    unrest = arrest_context(doc.title, parts[:3])
+    sentences = [s for s in (_sentence(t, context, year, unrest) for t in candidates) if s]
     incidents = [i for i in group(sentences) if any(s.eventful for s in i.sentences)]
     if not incidents and len(text) <= SHORT_TEXT:
         incidents = fallback(candidates, context, year)

@@ -1,0 +1,76 @@
+"""How a sentence frames what it tells: a thing that happened, or a fear, a game, a study.
+
+Cue words say what kind of event a sentence would report; these patterns say whether it
+reports one at all. Each is a named pattern in data/framing.tsv.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .lexicon import rows
+
+# Codes a hedge does not undo: a threat or a demand between states is itself the news.
+SPOKEN = frozenset({"DIPLO", "OTHER"})
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, re.Pattern[str]]:
+    return {name: re.compile(rx, re.I) for name, rx in rows("framing.tsv")}
+
+
+def framed(name: str, text: str) -> bool:
+    return patterns()[name].search(text) is not None
+
+
+def without_idioms(text: str) -> str:
+    """The sentence with event words in their idiomatic senses blanked ("a heart attack")."""
+    idiom = patterns()["IDIOM"]
+    return idiom.sub(lambda m: " " * len(m.group(0)), text) if idiom.search(text) else text
+
+
+def opinion_page(title: str | None) -> bool:
+    """A comment page ("Opinion | ...", "Column: ..."): it argues, it does not report incidents."""
+    return bool(title) and framed("OPINION", title or "")
+
+
+def reported(
+    scores: dict[str, float], text: str, casualties_stated: bool, unrest: bool
+) -> dict[str, float]:
+    """The cues of what the sentence tells as having happened.
+
+    A hedged sentence ("would", "if", "fears that") keeps only what states say to each other;
+    old history keeps nothing; a game or a study told with event words keeps nothing unless
+    it states casualties; arrests of nobody political, in an article about no conflict or unrest
+    (`unrest`: see arrest_context), are no ACLED event.
+    """
+    if not scores:
+        return scores
+    if framed("HEDGE", text):
+        scores = {c: v for c, v in scores.items() if c in SPOKEN}
+    if long_ago(text) or (not casualties_stated and told_not_happened(text)):
+        return {}
+    if "ARREST" in scores and not unrest and not framed("ARREST_CONTEXT", text):
+        del scores["ARREST"]
+    return scores
+
+
+def told_not_happened(text: str) -> bool:
+    """A game or a study told in event words."""
+    return framed("SPORT", text) or framed("STUDY", text)
+
+
+def long_ago(text: str) -> bool:
+    """History told in centuries and decades: its figures too are history."""
+    return framed("PAST", text)
+
+
+def unreal(text: str) -> bool:
+    """A headline that tells of no incident: hedged, a game or a study."""
+    return framed("HEDGE", text) or told_not_happened(text)
+
+
+def arrest_context(title: str | None, lead: list[str]) -> bool:
+    """Whether the article's title or lead is about politics, armed groups or unrest."""
+    return framed("ARREST_CONTEXT", " ".join([title or "", *lead]))
