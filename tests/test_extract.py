@@ -293,3 +293,98 @@ def test_singular_victims_count_one_and_a_pair_two():
     """'another man killed' is one death; 'a farmer and his son were killed' is two."""
     assert only("Gunmen shot dead his bodyguard in Culiacan, Sinaloa.").fatalities == 1
     assert only("A farmer and his son were killed by gunmen in Zamfara, Nigeria.").fatalities == 2
+
+
+def test_dated_incident_beside_a_span_of_time_is_an_event():
+    """'for the first time since 2012' is background when the sentence names the day."""
+    e = only(
+        "Syrian government forces seized control of the town of Saraqib in Idlib, Syria, "
+        "on Tuesday for the first time since 2012."
+    )
+    assert e.sub_event_type == "Government regains territory"
+    assert events("Police have arrested 300 people in Lagos, Nigeria, since January.") == []
+
+
+def test_claim_about_an_earlier_act_is_news():
+    """A claim of responsibility is news when it is made, whenever the act took place."""
+    e = only(
+        "Al-Shabaab claimed responsibility for the killing of two teachers in Mandera, Kenya, "
+        "over the past two months."
+    )
+    assert e.sub_event_type == "Other"
+
+
+def test_someone_accused_with_no_accuser_is_no_claim():
+    """'troops detained men accused of ties to X' is an arrest, not a claim of responsibility."""
+    e = only("Troops detained 30 men accused of having ties to the rebels in Kasese, Uganda.")
+    assert e.sub_event_type == "Arrests"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # Riot police are the police: their beating a protester is force against protesters.
+        (
+            "Riot police officers beat an anti-government protester during a protest in "
+            "Beirut, Lebanon, on Saturday.",
+            "Excessive force against protesters",
+        ),
+        # Smoke grenades are a means of dispersal, not a grenade attack; rallies are a protest.
+        (
+            "Police used smoke grenades and pepper spray to disperse crowds at rallies in "
+            "St. Petersburg, Florida, on Tuesday.",
+            "Protest with intervention",
+        ),
+        # Blocking roads is the demonstrators' own disruption (ACLED's violent demonstration).
+        (
+            "Thousands of protesters took to the streets of Dhaka, Bangladesh, on Saturday, "
+            "blocking major roads and highways.",
+            "Violent demonstration",
+        ),
+        # Killed in the protest, with live bullets: excessive force.
+        (
+            "Two people were killed and several others were injured in an opposition protest in "
+            "Omdurman, Sudan, after security forces used tear gas and bullets.",
+            "Excessive force against protesters",
+        ),
+        (
+            "Thousands of students today took part in peaceful marches in Nairobi, Kenya, to "
+            "call for action against climate change.",
+            "Peaceful protest",
+        ),
+    ],
+)
+def test_protest_sub_types(text, sub):
+    assert only(text).sub_event_type == sub
+
+
+def test_a_rally_or_crowd_alone_is_no_protest():
+    """A campaign rally or a market rally is not a protest event."""
+    assert events("The president spoke at a rally in Monroe, Louisiana, on Friday.") == []
+
+
+def test_abbreviation_does_not_end_a_sentence():
+    from workers.extract.engine import split_sentences
+
+    assert split_sentences("Rallies in St. Petersburg ended. Gen. Haftar spoke.") == [
+        "Rallies in St. Petersburg ended.",
+        "Gen. Haftar spoke.",
+    ]
+
+
+def test_no_arrests_made_is_not_an_arrest():
+    """'No arrests have been made' after looting: the looting is the event."""
+    e = only(
+        "No arrests have been made after about 20 foreign-owned shops were looted in "
+        "Pretoria, South Africa, on Monday night."
+    )
+    assert e.sub_event_type == "Looting/property destruction"
+
+
+def test_mob_punishing_an_alleged_crime_is_mob_violence():
+    """The crime a mob's victim was accused of is the pretext, not the event."""
+    e = only(
+        "A man accused of rape was beaten to death by an angry mob in Ughelli, Delta State, "
+        "Nigeria, on Wednesday."
+    )
+    assert e.sub_event_type == "Mob violence"

@@ -359,8 +359,9 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
         # A claim, denial or accusation of responsibility is the news, also when it is
         # worded as one state accusing another.
         s["OTHER"] = max(s.get("OTHER", 0.0) + 6, s.get("DIPLO", 0.0) + 0.5)
-    if matches("PROTEST", text) and any(c in s for c in PROTEST_CODES):
-        _protest(text, s)
+    protest = matches("PROTEST", text)
+    if any(c in s for c in PROTEST_CODES) and (protest or matches("CROWD", text)):
+        _protest(text, s, protest)
     else:
         # Tear gas or live fire only make a protest sub-type when there is a protest.
         for code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
@@ -373,14 +374,23 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
         for code in WEAPON_CODES:
             if code in s and code != "AIR_STRIKE":
                 s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
+    if "MOB_VIOL" in s and matches("ACCUSED", text):
+        # A mob that punished someone accused of rape or theft: the crime is the pretext.
+        s["MOB_VIOL"] = max(s.values()) + 0.5
+    if "ARREST" in s and matches("NO_ARREST", text):
+        s.pop("ARREST")
     if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
         s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")  # a plant or depot blowing up is an accident
     return s
 
 
-def _protest(text: str, s: dict[str, float]) -> None:
-    """One protest sub-type carries the weight of all protest cues (see PROTEST_* above)."""
-    weight = max(s.pop(c, 0.0) for c in PROTEST_CODES) + 1.5
+def _protest(text: str, s: dict[str, float], named: bool) -> None:
+    """One protest sub-type carries the weight of all protest cues (see PROTEST_* above).
+
+    A protest named as such (not only a crowd or a rally) weighs more, and the arrests made
+    at it are its intervention.
+    """
+    weight = max(s.pop(c, 0.0) for c in PROTEST_CODES) + (1.5 if named else 0.0)
     peaceful = matches("PROTEST_PEACEFUL", text)
     harm = matches("PROTEST_HARM", text)
     if matches("PROTEST_VIOLENCE", text) and not (peaceful and harm):
@@ -392,7 +402,7 @@ def _protest(text: str, s: dict[str, float]) -> None:
     else:
         code = "PEACE_PROTEST"
     s[code] = weight
-    if "ARREST" in s and code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
+    if named and "ARREST" in s and code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
         s["ARREST"] = min(s["ARREST"], weight - 1)  # arrests at a protest are its intervention
 
 
