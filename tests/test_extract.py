@@ -388,3 +388,58 @@ def test_mob_punishing_an_alleged_crime_is_mob_violence():
         "Nigeria, on Wednesday."
     )
     assert e.sub_event_type == "Mob violence"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # Found and destroyed before use, the verb first.
+        (
+            "Security forces destroyed 342 mines and 288 improvised explosive devices near "
+            "Afrin, Syria, on Saturday.",
+            "Disrupted weapons use",
+        ),
+        # Seized with detonators: detonators are objects, not an explosion.
+        (
+            "Police seized two landmines, three grenades and detonators from a cache in "
+            "Donetsk, Ukraine, on Monday.",
+            "Disrupted weapons use",
+        ),
+        # A bomb that went off while being defused is the explosion.
+        (
+            "At least 16 people were killed when a car bomb exploded as soldiers tried to defuse "
+            "it in Kandahar, Afghanistan, on Tuesday.",
+            "Remote explosive/landmine/IED",
+        ),
+        # Aircraft firing missiles carry out an air strike; aircraft destroying a depot too.
+        (
+            "Saudi jets fired missiles at a market in Arhab, Yemen, on Saturday, killing five.",
+            "Air/drone strike",
+        ),
+        (
+            "Syrian warplanes destroyed an arms depot of the militants in Homs, Syria.",
+            "Air/drone strike",
+        ),
+        # An attack made with a car bomb is coded by its means.
+        (
+            "Twin car bomb attacks killed at least 10 people in Hodeidah, Yemen, on Sunday.",
+            "Remote explosive/landmine/IED",
+        ),
+        # A place taken after shelling: the taking is the event.
+        (
+            "Syrian government forces recaptured two villages in Idlib, Syria, on Monday after "
+            "heavy artillery bombardment.",
+            "Government regains territory",
+        ),
+    ],
+)
+def test_weapon_sub_types(text, sub):
+    assert only(text).sub_event_type == sub
+
+
+def test_sanctions_over_an_attack_are_diplomacy():
+    """Sanctions answering a chemical attack are the news; a denial stays a claim."""
+    e = only("Canada announced new sanctions against Syria in response to a chemical attack.")
+    assert e.event_type == "Diplomacy"
+    e = only("North Korea denied involvement in the cyber attack and urged the United States to lift sanctions.")
+    assert e.sub_event_type == "Other"

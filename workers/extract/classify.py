@@ -355,7 +355,8 @@ def _first_side(text: str) -> str | None:
 
 def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
-    if matches("CLAIM", text):
+    claim = matches("CLAIM", text)
+    if claim:
         # A claim, denial or accusation of responsibility is the news, also when it is
         # worded as one state accusing another.
         s["OTHER"] = max(s.get("OTHER", 0.0) + 6, s.get("DIPLO", 0.0) + 0.5)
@@ -368,12 +369,14 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
             s.pop(code, None)
     if any(c in s for c in TERRITORY):
         _territory(text, s)
-    if "DISR_WEAP" in s and not matches("WEAPON_USED", text):
-        # Grenades or mortars that were found, seized or destroyed were not used; but aircraft
-        # that destroyed a depot carried out an air strike.
-        for code in WEAPON_CODES:
-            if code in s and code != "AIR_STRIKE":
-                s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
+    if "DISR_WEAP" in s:
+        _disrupted(text, s)
+    used = max((s[c] for c in WEAPON_CODES if c in s), default=0.0)
+    if used >= 3 and "ATTACK" in s:
+        # An attack made with explosives or from afar is coded by its means (ACLED).
+        s["ATTACK"] = min(s["ATTACK"], used - 0.5)
+    if "DIPLO" in s and not claim and matches("SANCTIONS", text):
+        s["DIPLO"] = max(s.values()) + 0.5  # sanctions over an attack are the news, not the attack
     if "MOB_VIOL" in s and matches("ACCUSED", text):
         # A mob that punished someone accused of rape or theft: the crime is the pretext.
         s["MOB_VIOL"] = max(s.values()) + 0.5
@@ -382,6 +385,23 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
         s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")  # a plant or depot blowing up is an accident
     return s
+
+
+def _disrupted(text: str, s: dict[str, float]) -> None:
+    """Weapons found, defused or seized against weapons used: which one the text reports."""
+    if not matches("WEAPON_USED", text):
+        # Grenades or mortars that were found, seized or destroyed were not used; but aircraft
+        # that destroyed a depot carried out an air strike.
+        for code in WEAPON_CODES:
+            if code in s and code != "AIR_STRIKE":
+                s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
+        if s.get("AIR_STRIKE", 0.0) >= 3.5:
+            s["DISR_WEAP"] = min(s["DISR_WEAP"], s["AIR_STRIKE"] - 0.5)
+    elif matches("WENT_OFF", text):
+        # A bomb that went off while being defused: the explosion is the event.
+        used = max((s[c] for c in WEAPON_CODES if c in s), default=0.0)
+        if used:
+            s["DISR_WEAP"] = min(s["DISR_WEAP"], used - 0.5)
 
 
 def _protest(text: str, s: dict[str, float], named: bool) -> None:
@@ -415,7 +435,9 @@ def _territory(text: str, s: dict[str, float]) -> None:
         s["NON_VIOL_TERRIT_TRANSFER"] += weight
     elif weight >= 3:
         # Fighting that ends with a place taken is coded by who took it, not as a clash.
-        s[code] = max(weight, s.get("ARMED_CLASH", 0.0) + 0.5, s.get("PEACE_PROTEST", 0.0) + 0.5)
+        # So is a place taken after shelling or air strikes: the taking is the event.
+        means = ("ARMED_CLASH", "PEACE_PROTEST", "ATTACK", *WEAPON_CODES)
+        s[code] = max(weight, *(s.get(c, 0.0) + 0.5 for c in means))
     else:
         s[code] = weight
 
