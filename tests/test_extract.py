@@ -443,3 +443,41 @@ def test_sanctions_over_an_attack_are_diplomacy():
     assert e.event_type == "Diplomacy"
     e = only("North Korea denied involvement in the cyber attack and urged the United States to lift sanctions.")
     assert e.sub_event_type == "Other"
+
+
+def test_a_base_named_is_not_a_base_established():
+    """An attack on a military post is a battle; setting one up is a base established."""
+    e = only(
+        "Boko Haram militants attacked a military post near Gwoza, Borno, Nigeria, on Monday, "
+        "killing two soldiers."
+    )
+    assert e.sub_event_type != "Headquarters or base established"
+    e = only("Turkish forces set up a new military post near Latakia, Syria, on Sunday.")
+    assert e.sub_event_type == "Headquarters or base established"
+
+
+def test_arrests_ahead_of_a_protest_are_arrests():
+    """Activists arrested in anticipation of protests: the arrests are the event."""
+    e = only(
+        "Police arrested dozens of activists in Cairo, Egypt, on Sunday in anticipation of "
+        "mass protests."
+    )
+    assert e.sub_event_type == "Arrests"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two military aircraft crashed off the coast of Okinawa, Japan, on Saturday, and five "
+        "crew members are missing.",
+        "No fewer than 462 people were affected by a chlorine gas leakage at a water plant in "
+        "Gujranwala, Pakistan.",
+    ],
+)
+def test_accidents_are_man_made_disasters(text):
+    assert only(text).event_type == "Man-made disaster"
+
+
+def test_deployed_troops_are_a_change_of_activity():
+    e = only("The Syrian army deployed troops to areas near Manbij, Syria, on Sunday.")
+    assert e.sub_event_type == "Change to group/activity"

@@ -361,6 +361,10 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
         # worded as one state accusing another.
         s["OTHER"] = max(s.get("OTHER", 0.0) + 6, s.get("DIPLO", 0.0) + 0.5)
     protest = matches("PROTEST", text)
+    if protest and s.keys() - PROTEST_CODES and matches("PROTEST_AHEAD", text):
+        # Arrests or troops ahead of a protest (or of its organisers) are the news.
+        for code in PROTEST_CODES:
+            s.pop(code, None)
     if any(c in s for c in PROTEST_CODES) and (protest or matches("CROWD", text)):
         _protest(text, s, protest)
     else:
@@ -382,8 +386,11 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
         s["MOB_VIOL"] = max(s.values()) + 0.5
     if "ARREST" in s and matches("NO_ARREST", text):
         s.pop("ARREST")
-    if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
-        s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")  # a plant or depot blowing up is an accident
+    if "MAN_MADE_DISASTER" in s and ("REM_EXPLOS" in s or "CHEM_WEAP" in s):
+        if not matches("HOSTILE", text):
+            # A plant or depot blowing up, a chlorine leak: accidents.
+            for code in ("REM_EXPLOS", "CHEM_WEAP"):
+                s["MAN_MADE_DISASTER"] += s.pop(code, 0.0)
     return s
 
 
