@@ -353,9 +353,31 @@ def _first_side(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
+# Someone said to be responsible ("Iran is responsible for", "denied its planes were responsible
+# for"), not officials described by their duties ("officials responsible for security").
+HELD_RESPONSIBLE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|held|hold|holds|holding)\s(?:\w+\s){0,2}$", re.I
+)
+WHO = re.compile(r"\bwho(?:'s)?\s(?:\w+\s){0,1}$", re.I)
+
+
+def claimed(text: str) -> bool:
+    """A claim, denial or accusation of responsibility (data/interactions.tsv CLAIM)."""
+    if matches("CLAIM", text):
+        return True
+    low = text.lower()
+    at = low.find("responsible for")  # a literal first: most texts have none
+    while at >= 0:
+        before = low[max(0, at - 40) : at]
+        if HELD_RESPONSIBLE.search(before) and not WHO.search(before):
+            return True
+        at = low.find("responsible for", at + 1)
+    return False
+
+
 def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
-    claim = matches("CLAIM", text)
+    claim = claimed(text)
     if claim:
         # A claim, denial or accusation of responsibility is the news, also when it is
         # worded as one state accusing another.

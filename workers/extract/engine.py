@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import TOTAL, Casualties, casualties, historical
-from .classify import CASE_TWINS, matches, score, types
+from .classify import CASE_TWINS, claimed, matches, score, types
 from .geocode import Mention, country_context, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
@@ -203,7 +203,7 @@ def _one_incident(text: str) -> bool:
     So it does when it names the day, or when it is a claim or denial of responsibility: that is
     news when made, whenever the act it is about took place.
     """
-    return ONE_DAY.search(text) is not None or matches("CLAIM", text)
+    return ONE_DAY.search(text) is not None or claimed(text)
 
 
 def _sentence(text: str, context: Counter[str], year: int | None = None) -> Sentence | None:
