@@ -441,7 +441,9 @@ def test_sanctions_over_an_attack_are_diplomacy():
     """Sanctions answering a chemical attack are the news; a denial stays a claim."""
     e = only("Canada announced new sanctions against Syria in response to a chemical attack.")
     assert e.event_type == "Diplomacy"
-    e = only("North Korea denied involvement in the cyber attack and urged the United States to lift sanctions.")
+    e = only(
+        "North Korea denied involvement in the cyber attack and urged the United States to lift sanctions."
+    )
     assert e.sub_event_type == "Other"
 
 

@@ -408,11 +408,11 @@ def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
         s["MOB_VIOL"] = max(s.values()) + 0.5
     if "ARREST" in s and matches("NO_ARREST", text):
         s.pop("ARREST")
-    if "MAN_MADE_DISASTER" in s and ("REM_EXPLOS" in s or "CHEM_WEAP" in s):
-        if not matches("HOSTILE", text):
-            # A plant or depot blowing up, a chlorine leak: accidents.
-            for code in ("REM_EXPLOS", "CHEM_WEAP"):
-                s["MAN_MADE_DISASTER"] += s.pop(code, 0.0)
+    accident = "MAN_MADE_DISASTER" in s and ("REM_EXPLOS" in s or "CHEM_WEAP" in s)
+    if accident and not matches("HOSTILE", text):
+        # A plant or depot blowing up, a chlorine leak: accidents.
+        for code in ("REM_EXPLOS", "CHEM_WEAP"):
+            s["MAN_MADE_DISASTER"] += s.pop(code, 0.0)
     return s
 
 
