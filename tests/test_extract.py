@@ -325,3 +325,193 @@ def test_opinion_page_yields_nothing():
         title="Opinion | Nigeria's north needs more than soldiers",
     )
     assert extract_events(doc) == []
+
+
+def test_dated_incident_beside_a_span_of_time_is_an_event():
+    """'for the first time since 2012' is background when the sentence names the day."""
+    e = only(
+        "Syrian government forces seized control of the town of Saraqib in Idlib, Syria, "
+        "on Tuesday for the first time since 2012."
+    )
+    assert e.sub_event_type == "Government regains territory"
+    assert events("Police have arrested 300 people in Lagos, Nigeria, since January.") == []
+
+
+def test_claim_about_an_earlier_act_is_news():
+    """A claim of responsibility is news when it is made, whenever the act took place."""
+    e = only(
+        "Al-Shabaab claimed responsibility for the killing of two teachers in Mandera, Kenya, "
+        "over the past two months."
+    )
+    assert e.sub_event_type == "Other"
+
+
+def test_someone_accused_with_no_accuser_is_no_claim():
+    """'troops detained men accused of ties to X' is an arrest, not a claim of responsibility."""
+    e = only("Troops detained 30 men accused of having ties to the rebels in Kasese, Uganda.")
+    assert e.sub_event_type == "Arrests"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # Riot police are the police: their beating a protester is force against protesters.
+        (
+            "Riot police officers beat an anti-government protester during a protest in "
+            "Beirut, Lebanon, on Saturday.",
+            "Excessive force against protesters",
+        ),
+        # Smoke grenades are a means of dispersal, not a grenade attack; rallies are a protest.
+        (
+            "Police used smoke grenades and pepper spray to disperse crowds at rallies in "
+            "St. Petersburg, Florida, on Tuesday.",
+            "Protest with intervention",
+        ),
+        # Blocking roads is the demonstrators' own disruption (ACLED's violent demonstration).
+        (
+            "Thousands of protesters took to the streets of Dhaka, Bangladesh, on Saturday, "
+            "blocking major roads and highways.",
+            "Violent demonstration",
+        ),
+        # Killed in the protest, with live bullets: excessive force.
+        (
+            "Two people were killed and several others were injured in an opposition protest in "
+            "Omdurman, Sudan, after security forces used tear gas and bullets.",
+            "Excessive force against protesters",
+        ),
+        (
+            "Thousands of students today took part in peaceful marches in Nairobi, Kenya, to "
+            "call for action against climate change.",
+            "Peaceful protest",
+        ),
+    ],
+)
+def test_protest_sub_types(text, sub):
+    assert only(text).sub_event_type == sub
+
+
+def test_a_rally_or_crowd_alone_is_no_protest():
+    """A campaign rally or a market rally is not a protest event."""
+    assert events("The president spoke at a rally in Monroe, Louisiana, on Friday.") == []
+
+
+def test_abbreviation_does_not_end_a_sentence():
+    from workers.extract.engine import split_sentences
+
+    assert split_sentences("Rallies in St. Petersburg ended. Gen. Haftar spoke.") == [
+        "Rallies in St. Petersburg ended.",
+        "Gen. Haftar spoke.",
+    ]
+
+
+def test_no_arrests_made_is_not_an_arrest():
+    """'No arrests have been made' after looting: the looting is the event."""
+    e = only(
+        "No arrests have been made after about 20 foreign-owned shops were looted in "
+        "Pretoria, South Africa, on Monday night."
+    )
+    assert e.sub_event_type == "Looting/property destruction"
+
+
+def test_mob_punishing_an_alleged_crime_is_mob_violence():
+    """The crime a mob's victim was accused of is the pretext, not the event."""
+    e = only(
+        "A man accused of rape was beaten to death by an angry mob in Ughelli, Delta State, "
+        "Nigeria, on Wednesday."
+    )
+    assert e.sub_event_type == "Mob violence"
+
+
+@pytest.mark.parametrize(
+    ("text", "sub"),
+    [
+        # Found and destroyed before use, the verb first.
+        (
+            "Security forces destroyed 342 mines and 288 improvised explosive devices near "
+            "Afrin, Syria, on Saturday.",
+            "Disrupted weapons use",
+        ),
+        # Seized with detonators: detonators are objects, not an explosion.
+        (
+            "Police seized two landmines, three grenades and detonators from a cache in "
+            "Donetsk, Ukraine, on Monday.",
+            "Disrupted weapons use",
+        ),
+        # A bomb that went off while being defused is the explosion.
+        (
+            "At least 16 people were killed when a car bomb exploded as soldiers tried to defuse "
+            "it in Kandahar, Afghanistan, on Tuesday.",
+            "Remote explosive/landmine/IED",
+        ),
+        # Aircraft firing missiles carry out an air strike; aircraft destroying a depot too.
+        (
+            "Saudi jets fired missiles at a market in Arhab, Yemen, on Saturday, killing five.",
+            "Air/drone strike",
+        ),
+        (
+            "Syrian warplanes destroyed an arms depot of the militants in Homs, Syria.",
+            "Air/drone strike",
+        ),
+        # An attack made with a car bomb is coded by its means.
+        (
+            "Twin car bomb attacks killed at least 10 people in Hodeidah, Yemen, on Sunday.",
+            "Remote explosive/landmine/IED",
+        ),
+        # A place taken after shelling: the taking is the event.
+        (
+            "Syrian government forces recaptured two villages in Idlib, Syria, on Monday after "
+            "heavy artillery bombardment.",
+            "Government regains territory",
+        ),
+    ],
+)
+def test_weapon_sub_types(text, sub):
+    assert only(text).sub_event_type == sub
+
+
+def test_sanctions_over_an_attack_are_diplomacy():
+    """Sanctions answering a chemical attack are the news; a denial stays a claim."""
+    e = only("Canada announced new sanctions against Syria in response to a chemical attack.")
+    assert e.event_type == "Diplomacy"
+    e = only(
+        "North Korea denied involvement in the cyber attack and urged the United States to lift sanctions."
+    )
+    assert e.sub_event_type == "Other"
+
+
+def test_a_base_named_is_not_a_base_established():
+    """An attack on a military post is a battle; setting one up is a base established."""
+    e = only(
+        "Boko Haram militants attacked a military post near Gwoza, Borno, Nigeria, on Monday, "
+        "killing two soldiers."
+    )
+    assert e.sub_event_type != "Headquarters or base established"
+    e = only("Turkish forces set up a new military post near Latakia, Syria, on Sunday.")
+    assert e.sub_event_type == "Headquarters or base established"
+
+
+def test_arrests_ahead_of_a_protest_are_arrests():
+    """Activists arrested in anticipation of protests: the arrests are the event."""
+    e = only(
+        "Police arrested dozens of activists in Cairo, Egypt, on Sunday in anticipation of "
+        "mass protests."
+    )
+    assert e.sub_event_type == "Arrests"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two military aircraft crashed off the coast of Okinawa, Japan, on Saturday, and five "
+        "crew members are missing.",
+        "No fewer than 462 people were affected by a chlorine gas leakage at a water plant in "
+        "Gujranwala, Pakistan.",
+    ],
+)
+def test_accidents_are_man_made_disasters(text):
+    assert only(text).event_type == "Man-made disaster"
+
+
+def test_deployed_troops_are_a_change_of_activity():
+    e = only("The Syrian army deployed troops to areas near Manbij, Syria, on Sunday.")
+    assert e.sub_event_type == "Change to group/activity"

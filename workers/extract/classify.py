@@ -353,34 +353,93 @@ def _first_side(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
+# Someone said to be responsible ("Iran is responsible for", "denied its planes were responsible
+# for"), not officials described by their duties ("officials responsible for security").
+HELD_RESPONSIBLE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|held|hold|holds|holding)\s(?:\w+\s){0,2}$", re.I
+)
+WHO = re.compile(r"\bwho(?:'s)?\s(?:\w+\s){0,1}$", re.I)
+
+
+def claimed(text: str) -> bool:
+    """A claim, denial or accusation of responsibility (data/interactions.tsv CLAIM)."""
+    if matches("CLAIM", text):
+        return True
+    low = text.lower()
+    at = low.find("responsible for")  # a literal first: most texts have none
+    while at >= 0:
+        before = low[max(0, at - 40) : at]
+        if HELD_RESPONSIBLE.search(before) and not WHO.search(before):
+            return True
+        at = low.find("responsible for", at + 1)
+    return False
+
+
 def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
-    if matches("CLAIM", text):
+    claim = claimed(text)
+    if claim:
         # A claim, denial or accusation of responsibility is the news, also when it is
         # worded as one state accusing another.
         s["OTHER"] = max(s.get("OTHER", 0.0) + 6, s.get("DIPLO", 0.0) + 0.5)
-    if matches("PROTEST", text) and any(c in s for c in PROTEST_CODES):
-        _protest(text, s)
+    protest = matches("PROTEST", text)
+    if protest and s.keys() - PROTEST_CODES and matches("PROTEST_AHEAD", text):
+        # Arrests or troops ahead of a protest (or of its organisers) are the news.
+        for code in PROTEST_CODES:
+            s.pop(code, None)
+    if any(c in s for c in PROTEST_CODES) and (protest or matches("CROWD", text)):
+        _protest(text, s, protest)
     else:
         # Tear gas or live fire only make a protest sub-type when there is a protest.
         for code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
             s.pop(code, None)
     if any(c in s for c in TERRITORY):
         _territory(text, s)
-    if "DISR_WEAP" in s and not matches("WEAPON_USED", text):
+    if "DISR_WEAP" in s:
+        _disrupted(text, s)
+    used = max((s[c] for c in WEAPON_CODES if c in s), default=0.0)
+    if used >= 3 and "ATTACK" in s:
+        # An attack made with explosives or from afar is coded by its means (ACLED).
+        s["ATTACK"] = min(s["ATTACK"], used - 0.5)
+    if "DIPLO" in s and not claim and matches("SANCTIONS", text):
+        s["DIPLO"] = max(s.values()) + 0.5  # sanctions over an attack are the news, not the attack
+    if "MOB_VIOL" in s and matches("ACCUSED", text):
+        # A mob that punished someone accused of rape or theft: the crime is the pretext.
+        s["MOB_VIOL"] = max(s.values()) + 0.5
+    if "ARREST" in s and matches("NO_ARREST", text):
+        s.pop("ARREST")
+    accident = "MAN_MADE_DISASTER" in s and ("REM_EXPLOS" in s or "CHEM_WEAP" in s)
+    if accident and not matches("HOSTILE", text):
+        # A plant or depot blowing up, a chlorine leak: accidents.
+        for code in ("REM_EXPLOS", "CHEM_WEAP"):
+            s["MAN_MADE_DISASTER"] += s.pop(code, 0.0)
+    return s
+
+
+def _disrupted(text: str, s: dict[str, float]) -> None:
+    """Weapons found, defused or seized against weapons used: which one the text reports."""
+    if not matches("WEAPON_USED", text):
         # Grenades or mortars that were found, seized or destroyed were not used; but aircraft
         # that destroyed a depot carried out an air strike.
         for code in WEAPON_CODES:
             if code in s and code != "AIR_STRIKE":
                 s[code] = min(s[code], s["DISR_WEAP"] - 0.5)
-    if "MAN_MADE_DISASTER" in s and "REM_EXPLOS" in s and not matches("HOSTILE", text):
-        s["MAN_MADE_DISASTER"] += s.pop("REM_EXPLOS")  # a plant or depot blowing up is an accident
-    return s
+        if s.get("AIR_STRIKE", 0.0) >= 3.5:
+            s["DISR_WEAP"] = min(s["DISR_WEAP"], s["AIR_STRIKE"] - 0.5)
+    elif matches("WENT_OFF", text):
+        # A bomb that went off while being defused: the explosion is the event.
+        used = max((s[c] for c in WEAPON_CODES if c in s), default=0.0)
+        if used:
+            s["DISR_WEAP"] = min(s["DISR_WEAP"], used - 0.5)
 
 
-def _protest(text: str, s: dict[str, float]) -> None:
-    """One protest sub-type carries the weight of all protest cues (see PROTEST_* above)."""
-    weight = max(s.pop(c, 0.0) for c in PROTEST_CODES) + 1.5
+def _protest(text: str, s: dict[str, float], named: bool) -> None:
+    """One protest sub-type carries the weight of all protest cues (see PROTEST_* above).
+
+    A protest named as such (not only a crowd or a rally) weighs more, and the arrests made
+    at it are its intervention.
+    """
+    weight = max(s.pop(c, 0.0) for c in PROTEST_CODES) + (1.5 if named else 0.0)
     peaceful = matches("PROTEST_PEACEFUL", text)
     harm = matches("PROTEST_HARM", text)
     if matches("PROTEST_VIOLENCE", text) and not (peaceful and harm):
@@ -392,7 +451,7 @@ def _protest(text: str, s: dict[str, float]) -> None:
     else:
         code = "PEACE_PROTEST"
     s[code] = weight
-    if "ARREST" in s and code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
+    if named and "ARREST" in s and code in ("PROTEST_WITH_INTER", "FORCE_AGAINST_PROTEST"):
         s["ARREST"] = min(s["ARREST"], weight - 1)  # arrests at a protest are its intervention
 
 
@@ -405,7 +464,9 @@ def _territory(text: str, s: dict[str, float]) -> None:
         s["NON_VIOL_TERRIT_TRANSFER"] += weight
     elif weight >= 3:
         # Fighting that ends with a place taken is coded by who took it, not as a clash.
-        s[code] = max(weight, s.get("ARMED_CLASH", 0.0) + 0.5, s.get("PEACE_PROTEST", 0.0) + 0.5)
+        # So is a place taken after shelling or air strikes: the taking is the event.
+        means = ("ARMED_CLASH", "PEACE_PROTEST", "ATTACK", *WEAPON_CODES)
+        s[code] = max(weight, *(s.get(c, 0.0) + 0.5 for c in means))
     else:
         s[code] = weight
 

@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from ..records import Actor, Document, Event
 from .actors import find_actors
-from .casualties import Casualties, casualties, context_only, historical
-from .classify import CASE_TWINS, matches, score, types
+from .casualties import TOTAL, Casualties, casualties, context_only, historical
+from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
     arrest_context,
     long_ago,
@@ -64,11 +64,19 @@ LOOSE_SENTENCE = re.compile(r"\s(?<=[a-z0-9)][.!?]\s)\s*")  # whitespace first, 
 LONG_SENTENCE = 600  # lower-case text (transcripts, some archives) has no capital to split at
 
 
+# Titles and name parts that end in a full stop before a capital: "St. Petersburg", "Gen. Haftar".
+ABBREVIATION = re.compile(
+    r"\b(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Gen|Lt|Col|Maj|Sgt|Capt|Cpl|Gov|Sen|Rep|Prof|Rev|Jr|Sr|No)\.$"
+)
+
+
 def split_sentences(text: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for s in SENTENCE.split(text):
         if s and len(s) > LONG_SENTENCE:
             out.extend(LOOSE_SENTENCE.split(s))
+        elif s and out and ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {s}"  # the split after an abbreviation was no sentence end
         elif s:
             out.append(s)
     return [s.strip() for s in out if len(s.strip()) > 3]
@@ -187,11 +195,35 @@ def listed_areas(text: str, found: list[Mention]) -> int:
     return best
 
 
+# The day a single incident happened: "on Tuesday", "early Sunday", "yesterday", "on 8 August".
+# Not "since Monday" (a span) nor "said Tuesday" (the day of the report).
+ONE_DAY = re.compile(
+    r"(?<!since )(?<!said )(?<!reported )(?<!told )(?<!announced )(?<!says )"
+    r"\b(?:(?:on|early|late|last) )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"yesterday|today|overnight|last night|this morning)\b",
+    re.I,
+)
+
+
+def _one_incident(text: str) -> bool:
+    """Whether a sentence with a span of time (casualties.TOTAL) still tells of one incident.
+
+    So it does when it names the day, or when it is a claim or denial of responsibility: that is
+    news when made, whenever the act it is about took place.
+    """
+    return ONE_DAY.search(text) is not None or claimed(text)
+
+
 def _sentence(
     text: str, context: Counter[str], year: int | None = None, unrest: bool = False
 ) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
-    if context_only(text) or historical(text, year):
+    dated = text
+    if context_only(text):
+        if not _one_incident(text):
+            return None
+        dated = TOTAL.sub(" ", text)  # the year of "since 2012" starts the span, not the incident
+    if historical(dated, year):
         return None
     scores = supported(score(without_idioms(text)), text)
     top = max(scores.values(), default=0.0)
