@@ -20,6 +20,7 @@ from functools import lru_cache
 from ..records import Document, Event
 from .actors import find_actors
 from .casualties import Casualties
+from .classify import CASE_TWINS, caseless
 from .engine import (
     MIN_SCORE,
     SHORT_TEXT,
@@ -72,6 +73,20 @@ SITE_NAME = (
 
 def _words(rx: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{rx})\b", re.I)
+
+
+@lru_cache(maxsize=16)
+def _lower_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The pattern without re.I, for lower-cased text, where that finds the same (caseless)."""
+    return re.compile(pattern.pattern) if caseless(pattern.pattern) else None
+
+
+def _has_cue(pattern: re.Pattern[str], sentence: str) -> bool:
+    """pattern.search(sentence), on the lower-cased sentence where that is the same and quicker."""
+    low = _lower_pattern(pattern)
+    if low is None or CASE_TWINS.search(sentence):
+        return pattern.search(sentence) is not None
+    return low.search(sentence.lower()) is not None
 
 
 @lru_cache(maxsize=1)
@@ -302,7 +317,7 @@ def _own_language_events(doc: Document, text: str, language: str) -> list[Event]
 
     parts = _parts(text, language)
     lexes = lexicons()
-    candidates = [(lang, s) for lang, s in parts if lexes[lang].any_cue.search(s)]
+    candidates = [(lang, s) for lang, s in parts if _has_cue(lexes[lang].any_cue, s)]
     if not candidates:
         return []
     # The article's countries, from its title, lead and the sentences that may report events.
