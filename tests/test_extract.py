@@ -515,3 +515,17 @@ def test_accidents_are_man_made_disasters(text):
 def test_deployed_troops_are_a_change_of_activity():
     e = only("The Syrian army deployed troops to areas near Manbij, Syria, on Sunday.")
     assert e.sub_event_type == "Change to group/activity"
+
+
+def test_denial_after_the_attack_leaves_the_attack_the_event():
+    """A denial that follows the act told in the lead is its aftermath; a claim in the lead is news."""
+    e = only(
+        "A roadside bomb exploded near a market in Kandahar, Afghanistan, on Monday, killing "
+        "six people. The Taliban denied any responsibility."
+    )
+    assert e.sub_event_type == "Remote explosive/landmine/IED"
+    e = only(
+        "The Taliban denied any responsibility for a roadside bomb that killed six people in "
+        "Kandahar, Afghanistan, on Monday."
+    )
+    assert e.sub_event_type == "Other"

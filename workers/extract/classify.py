@@ -375,9 +375,10 @@ def claimed(text: str) -> bool:
     return False
 
 
-def _adjust(text: str, s: dict[str, float]) -> dict[str, float]:
+def _adjust(text: str, s: dict[str, float], claim: bool | None = None) -> dict[str, float]:
     """Interactions between cues that one weight per cue cannot express."""
-    claim = claimed(text)
+    if claim is None:
+        claim = claimed(text)
     if claim:
         # A claim, denial or accusation of responsibility is the news, also when it is
         # worded as one state accusing another.
@@ -480,7 +481,12 @@ def classify_texts(
         for code, v in sc.items():
             total[code] = total.get(code, 0.0) + v
     if len(texts) > 1:
-        total = _adjust(" ".join(texts), total)
+        act = _act_before_claim(texts, scores)
+        total = _adjust(" ".join(texts), total, claim=False if act else None)
+        rest = [v for c, v in total.items() if c != "OTHER"]
+        if act and "OTHER" in total and rest:
+            # (_adjust may have merged the lead's code into another: protests into one sub-type)
+            total["OTHER"] = min(total["OTHER"], total.get(act, max(rest)) - 0.5)
     found = best(total)
     if found is None:
         return None
@@ -488,6 +494,18 @@ def classify_texts(
     if etype.code == "ATTACK" and len(kinds) == 2 and all(k in armed for k in kinds):
         etype = types()["ARMED_CLASH"]  # two armed sides fighting is a battle, not an attack
     return etype, value
+
+
+def _act_before_claim(texts: list[str], scores: list[dict[str, float]]) -> str | None:
+    """The act an incident's lead tells when a claim or denial only follows it, else None.
+
+    A claim in the lead is the news (ACLED's attributions); one that follows the attack it is
+    about ("... killed 40. The group denied any responsibility") is that attack's aftermath.
+    """
+    lead = {c: v for c, v in scores[0].items() if c != "OTHER"}
+    if not lead or claimed(texts[0]) or not any(claimed(t) for t in texts[1:]):
+        return None
+    return max(lead, key=lambda c: lead[c])
 
 
 def best(scores: dict[str, float]) -> tuple[EventType, float] | None:
