@@ -529,3 +529,25 @@ def test_denial_after_the_attack_leaves_the_attack_the_event():
         "Kandahar, Afghanistan, on Monday."
     )
     assert e.sub_event_type == "Other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "U.S. Secretary of State John Kerry telephoned Russian Foreign Minister Sergei Lavrov "
+        "on Tuesday to discuss the war in Syria.",
+        "Russian President Vladimir Putin on Saturday hosted Japanese Prime Minister Shinzo Abe "
+        "in Vladivostok.",
+        "The United States announced the expulsion of 60 Russian diplomats on Monday.",
+    ],
+)
+def test_calls_hosting_and_expulsions_between_states_are_diplomacy(text):
+    assert only(text).event_type == "Diplomacy"
+
+
+def test_place_taken_after_a_withdrawal_is_a_transfer():
+    e = only(
+        "Al-Shabaab militants took control of Af-Urur, Somalia, on Monday following the "
+        "withdrawal of Puntland forces."
+    )
+    assert e.sub_event_type == "Non-violent transfer of territory"
