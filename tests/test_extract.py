@@ -551,3 +551,16 @@ def test_place_taken_after_a_withdrawal_is_a_transfer():
         "withdrawal of Puntland forces."
     )
     assert e.sub_event_type == "Non-violent transfer of territory"
+
+
+def test_would_be_bombers_and_arrests_in_raids():
+    """'would-be' names who the bombers were, it hedges nothing; arrests in raids are ACLED's."""
+    e = only(
+        "Two would-be suicide bombers blew themselves up before reaching their target in "
+        "Khost province, Afghanistan, on Monday."
+    )
+    assert e.sub_event_type == "Suicide bomb"
+    e = only(
+        "Israeli forces arrested 40 Palestinians during raids in Hebron, West Bank, on Tuesday."
+    )
+    assert e.sub_event_type == "Arrests"
