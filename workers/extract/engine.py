@@ -19,7 +19,7 @@ from .framing import (
     unreal,
     without_idioms,
 )
-from .geocode import Mention, country_context, mentions, most_specific
+from .geocode import Mention, country_context, group_country, mentions, most_specific
 from .language import detect_language
 from .lexicon import rows
 from .places import COUNTRY, Place, gazetteer
@@ -290,13 +290,14 @@ def fallback(candidates: list[str], context: Counter[str], year: int | None) -> 
 
 
 def fallback_place(title: str, lead: list[str], context: Counter[str]) -> Mention | None:
-    """For an incident with no place of its own: the title's or lead's, else the article's country."""
+    """For an incident with no place of its own: the title's or lead's, else the article's
+    country, else the one country the armed groups it names belong to ("Anti-Balaka")."""
     for text in [title, *lead]:
         found = [m for m in mentions(text, context) if not context or context.get(m.place.cc)]
         if found:
             return most_specific(found)
-    if context:
-        cc = context.most_common(1)[0][0]
+    cc = context.most_common(1)[0][0] if context else group_country("\n".join([title, *lead]))
+    if cc:
         country = gazetteer().countries.get(cc)
         if country:
             return Mention(country, -1, country.name)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import fold, place_key
+from .lexicon import fold, place_key, rows
 from .places import ADMIN1, CITY, COUNTRY, Place, compact_key, gazetteer
 
 # Capitalised runs, allowing Arabic-style particles: "Dara'a al-Balad", "Deir ez-Zor".
@@ -69,6 +69,9 @@ class Mention:
 QUARTER = re.compile(r"\s+(?:al|el)-[A-Z][\w'’]+")
 
 
+PLURAL = re.compile(r"(?:an|is)s$")  # plural demonyms: "Syrians", "Iraqis"
+
+
 @lru_cache(maxsize=50_000)
 def _run_countries(run: str) -> tuple[str, ...]:
     """The countries a capitalised run names, longest phrase first (cached: runs repeat)."""
@@ -76,11 +79,30 @@ def _run_countries(run: str) -> tuple[str, ...]:
     tokens = run.replace("’s", "").replace("'s", "").split()
     for i in range(len(tokens)):
         for j in range(len(tokens), i, -1):
-            cc = words.get(fold(" ".join(tokens[i:j])))
-            if cc:
+            phrase = fold(" ".join(tokens[i:j]))
+            cc = words.get(phrase)
+            if cc is None and PLURAL.search(phrase):
+                cc = words.get(phrase[:-1])  # "Syrians", "Afghans": a country's people
+            if cc and not _foreign_name_piece(tokens, i, j):
                 found.append(cc)
                 break
     return tuple(found)
+
+
+# Particles with an article: "Prados del Sur" is one name; "Frontera de Acapulco" is in Acapulco.
+ARTICLE_PARTICLE = re.compile(r"(?:del|la|las|los|des|dos|das)", re.I)
+
+
+def _foreign_name_piece(tokens: list[str], i: int, j: int) -> bool:
+    """Whether tokens[i:j] is a piece of a longer name: joined to it by a particle ("Sur" of
+    "Prados del Sur") or beside a word in another script's letters ("Santiago Miahuatlán").
+    English words are not tested: in a headline every word has a capital."""
+    outside = tokens[:i] + tokens[j:]
+    if (i >= 2 and ARTICLE_PARTICLE.fullmatch(tokens[i - 1])) or (
+        j + 1 < len(tokens) and PARTICLE.fullmatch(tokens[j])
+    ):
+        return True
+    return any(not w.isascii() and _name_word(w) for w in outside)
 
 
 def country_context(text: str) -> Counter[str]:
@@ -96,6 +118,18 @@ def country_context(text: str) -> Counter[str]:
 @lru_cache(maxsize=100_000)
 def _key(text: str) -> str:
     return compact_key(place_key(text))
+
+
+# The Arabic article before a "sun letter" takes its sound: "al-Shughur" is written "ash-Shughur".
+SUN_ARTICLE = re.compile(r"\bal (?=(sh|th|dh|[tdrzsn]))")
+
+
+def _lookup(text: str, key: str) -> list[Place]:
+    """The places a name's key names; else, for "Jisr al-Shughur", those of "Jisr ash-Shughur"."""
+    found = gazetteer().lookup(key)
+    if found or " al " not in (folded := place_key(text)):
+        return found
+    return gazetteer().lookup(SUN_ARTICLE.sub(lambda m: f"a{m.group(1)} ", folded))
 
 
 def _candidates(run: str) -> list[tuple[int, int, str]]:
@@ -116,10 +150,12 @@ PARTICLE = re.compile(r"(?:de|del|la|las|los|di|du|des|da|do|dos|das)", re.I)
 def _inside_name(run: str, s: int, e: int) -> bool:
     """Whether run[s:e] is a piece of a longer name, joined to the rest by a particle:
     "Sur" of "Prados del Sur" is no town of its own, nor is "Prados"."""
-    before, after = run[:s].split(), run[e:].split()
+    before, after, inside = run[:s].split(), run[e:].split(), run[s:e].split()
     return bool(
         (before and PARTICLE.fullmatch(before[-1]) and len(before) >= 2)
         or (after and PARTICLE.fullmatch(after[0]) and len(after) >= 2)
+        or (before and PARTICLE.fullmatch(inside[0]))  # "del Sur" of "Prados del Sur"
+        or (after and PARTICLE.fullmatch(inside[-1]))
     )
 
 
@@ -158,6 +194,55 @@ def headline_case(text: str) -> bool:
     return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.7 * len(long)
 
 
+# Venues after a place's name: named after a small place, but in a town: "an Acapulco bar".
+VENUE_AFTER = re.compile(r"^\s*(?:hotel|restaurant|bar|mall|stadium)\b", re.I)
+ARTICLE = re.compile(r"(?:al|el|ad|ar|as|an|at|ash|az|ez|es)(?:-.*)?", re.I)
+
+
+def _demonym_only(text: str, places: list[Place]) -> bool:
+    """A demonym that is also a place abroad: "Somali forces" are no forces of Ethiopia's Somali
+    region ("Georgia", "Kabul": the country's own places are kept)."""
+    cc = gazetteer().country_words.get(fold(text))
+    return cc is not None and all(p.cc != cc for p in places)
+
+
+POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=20_000)
+def _name_word(word: str) -> bool:
+    """Whether a capitalised word beside a place's name in one run makes the run the name of
+    another place: a word that is itself part of a town's name ("Villas", "Miahuatlán") or not
+    English. Generic words ("City", "Countryside", "Police"), demonyms, areas ("Reynosa
+    Tamaulipas", "Myanmar's Rakhine"), particles and plain English ("Cop") leave the place."""
+    g = gazetteer()
+    word = POSSESSIVE.sub("", word.strip(",.;:’'()"))
+    folded = fold(word)
+    if not folded or PARTICLE.fullmatch(word) or ARTICLE.fullmatch(word):
+        return False
+    if folded in g.stop or folded in g.generic or folded in g.country_words:
+        return False
+    places = g.lookup(_key(word)) if len(folded) >= 3 else []
+    if any(p.kind != CITY for p in places):
+        return False
+    return bool(places) or any(c.isalpha() and not c.isascii() for c in word)
+
+
+def _fragment(run: str, s: int, e: int, run_starts_sentence: bool) -> bool:
+    """Whether run[s:e] is a piece of a longer name the gazetteer does not know: "Santiago" of
+    "Santiago Miahuatlán", "Cancun" of "Villas Cancun". No place is better than a wrong one.
+    "Culiacan City", "Reynosa Tamaulipas", "Governor of Sinaloa" and "Northern Aleppo" stand.
+    """
+    before, after = run[:s].split(), run[e:].split()
+    if not before and not after:
+        return False
+    if before and before[-1].lower() == "of":
+        before = []  # "the Governor of Sinaloa": Sinaloa is the place named
+    if run_starts_sentence and before:
+        before = before[1:]  # the sentence's first word is capitalised whatever it is
+    return any(_name_word(w) for w in before + after)
+
+
 def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
     """Places named in the sentence, reference points ("80 km north of X") left out.
 
@@ -175,22 +260,27 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             key = _key(text)
             if not key or key in g.stop or len(key) < 3:
                 continue
-            places = g.lookup(key)
+            places = _lookup(text, key)
             if not places:
                 continue  # most n-grams name no place: skip the context checks below
             end = run.start() + e
             after, before = sentence[end : end + 30], sentence[max(0, start - 60) : start]
+            venue = bool(VENUE_AFTER.match(after))
             if (
                 after.startswith("-based")
                 or MEDIA_AFTER.match(after)
-                or SITE_AFTER.match(after)
+                or (SITE_AFTER.match(after) and not venue)
                 or REFERENCE.search(before)
                 or ORIGIN.search(before)
+                or _demonym_only(text, places)
+                or (not capitals_say_nothing and _fragment(run.group(0), s, e, run.start() == 0))
             ):
                 continue
             want_admin = bool(ADMIN_AFTER.match(after) or ADMIN_BEFORE.search(before))
             cued = bool(CUE_BEFORE.search(before))
             place = _choose(places, context, want_admin, cued, key)
+            if venue and place and place.kind == CITY and place.population < SMALL_TOWN:
+                continue  # "the Santa Fe hotel" is named after a place; "an Acapulco bar" is in it
             if (
                 place
                 and capitals_say_nothing
@@ -214,3 +304,32 @@ def most_specific(found: list[Mention]) -> Mention | None:
     if not found:
         return None
     return max(found, key=lambda m: (m.cued or m.place.kind == COUNTRY, m.place.kind, -m.start))
+
+
+@lru_cache(maxsize=1)
+def _group_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """Group names as two patterns, one exact (capitals) and one in any case, and name -> ISO2."""
+    table = {name: cc for name, cc in rows("group_countries.tsv")}
+    exact = [n for n in table if n.upper() == n]
+    loose = [n for n in table if n.upper() != n]
+
+    def alt(names: list[str], flags: int) -> re.Pattern[str]:
+        names = sorted(names, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)", flags)
+
+    folded = {fold(n): cc for n, cc in table.items()}
+    return alt(exact, 0), alt(loose, re.I), folded
+
+
+def group_country(text: str) -> str | None:
+    """The one country the groups a text names belong to ("Anti-Balaka", "CJNG"), else None.
+
+    Capitals match only outside a text in capitals throughout ("CAR BOMB KILLS" names no country).
+    """
+    exact, loose, table = _group_patterns()
+    found = [m.group(0) for m in loose.finditer(text)]
+    letters = [c for c in text if c.isalpha()]
+    if sum(c.isupper() for c in letters) < 0.5 * len(letters):
+        found += [m.group(0) for m in exact.finditer(text)]
+    countries = {table[fold(name)] for name in found}
+    return countries.pop() if len(countries) == 1 else None

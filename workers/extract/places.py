@@ -58,6 +58,7 @@ class Gazetteer:
         self.iso3: dict[str, str] = {}  # iso3 -> iso2
         stop = words("place_stop.txt")
         self.stop = stop | {compact_key(place_key(w)) for w in stop}
+        self.generic = words("place_generic.txt")  # words beside a name that leave it the place
 
     def lookup(self, key: str) -> list[Place]:
         """Places whose spelling key is key (a place_key() or compact_key())."""
