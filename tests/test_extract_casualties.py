@@ -88,3 +88,19 @@ def test_word_of_a_longer_name_is_no_town():
     e = top("Gunmen kill a young man in Prados del Sur, Culiacan, Sinaloa")
     assert e.location.country == "MX"
     assert e.fatalities == 1
+
+
+def test_hanged_victims_are_dead_and_a_hung_picture_is_not():
+    """'Two men hung from a bridge' is two deaths; 'hung on the wall' is none."""
+    from workers.extract.casualties import casualties
+
+    assert casualties("Two men hung from a bridge in Cuernavaca, Morelos").fatalities == 2
+    assert casualties("Three men were hanged by militants in Kunduz").fatalities == 3
+    assert casualties("The painting was hung on the wall of the museum").fatalities is None
+
+
+def test_commander_abbreviation_does_not_end_the_sentence():
+    """'Cmdr. Parago' is one sentence."""
+    from workers.extract.engine import split_sentences
+
+    assert len(split_sentences("Rebels say Cmdr. Parago was killed near Davao on Monday.")) == 1

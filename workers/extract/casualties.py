@@ -21,7 +21,8 @@ KILLED = (
     r"(?:killed|dead|died|die|slain|massacred|executed|murdered|assassinated|perished|shot\s+dead|"
     r"(?:shot|beaten|stabbed|burned|burnt|tortured)\s+to\s+death|found\s+dead|decapitated|"
     r"lost\s+their\s+lives|lost\s+his\s+life|lost\s+her\s+life|beheaded|burnt\s+alive|"
-    r"burned\s+alive|hacked\s+to\s+death|lynched|bodies\s+(?:were\s+)?found)"
+    r"burned\s+alive|hacked\s+to\s+death|lynched|hanged|hung\s+(?:from|on)|"
+    r"bodies\s+(?:were\s+)?found)"
 )
 HURT = r"(?:injured|wounded|hurt|injuries|hospitali[sz]ed|maimed)"
 KILL_ACTIVE = (
@@ -337,6 +338,8 @@ GATE = (
     "hospital",
     "maim",
     "martyr",
+    "hanged",
+    "hung ",
     "remains of",
     "victims",
     "assassin",

@@ -66,7 +66,8 @@ LONG_SENTENCE = 600  # lower-case text (transcripts, some archives) has no capit
 
 # Titles and name parts that end in a full stop before a capital: "St. Petersburg", "Gen. Haftar".
 ABBREVIATION = re.compile(
-    r"\b(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Gen|Lt|Col|Maj|Sgt|Capt|Cpl|Gov|Sen|Rep|Prof|Rev|Jr|Sr|No)\.$"
+    r"\b(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Gen|Lt|Col|Maj|Sgt|Capt|Cpl|Cmdr|Adm|Brig|Gov|Sen|Rep|Prof|Rev|"
+    r"Jr|Sr|No|Cd|Sta|Sto|Pres|Insp|Supt)\.$"
 )
 
 
