@@ -515,3 +515,39 @@ def test_accidents_are_man_made_disasters(text):
 def test_deployed_troops_are_a_change_of_activity():
     e = only("The Syrian army deployed troops to areas near Manbij, Syria, on Sunday.")
     assert e.sub_event_type == "Change to group/activity"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The senator visited the Gaza Strip and Jerusalem on Tuesday.",
+        "Smith toured the U.S.-Mexico border near El Paso, Texas, on Monday.",
+    ],
+)
+def test_a_visit_to_places_is_no_diplomacy(text):
+    """Two place names are no two states: someone must act for a state (a government, an
+    official, a state named as the subject)."""
+    assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
+
+
+def test_a_state_criticising_another_is_diplomacy():
+    e = only("Egypt and Jordan sharply criticised the US policy shift on Tuesday.")
+    assert e.event_type == "Diplomacy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If the U.S. imposes a tariff on Chinese televisions, the duty is paid by importers.",
+        "Why would Germany impose sanctions on Russia now?",
+    ],
+)
+def test_the_writers_supposition_is_no_diplomacy(text):
+    """A condition or a question of the writer's: no statement was made between states."""
+    assert events(text) == []
+
+
+def test_a_threat_said_between_states_is_diplomacy():
+    """The hedge belongs to the speaker: "warned it would" is the news."""
+    e = only("Russia warned on Monday that it would expel Polish diplomats.")
+    assert e.event_type == "Diplomacy"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..records import Actor, Document, Event
-from .actors import find_actors
+from .actors import find_actors, has_party
 from .casualties import TOTAL, Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
@@ -163,12 +163,13 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     """Drop the cues whose kind of event the sentence gives no ground for.
 
     Diplomacy is between states: two countries (names, demonyms, capitals) or one country and an
-    international body. A disaster must have done something (IMPACT): "hurricane" in a sports
+    international body, and someone who acts for one of them (a government, an official, a state
+    named as the subject): two place names are no diplomacy. A disaster must have done something (IMPACT): "hurricane" in a sports
     score or a stock-market "crash" is no event.
     """
     if "DIPLO" in scores:
         states = len(country_context(text)) + matches("INTERNATIONAL", text)
-        if states < 2:
+        if states < 2 or not (matches("INTERNATIONAL", text) or has_party(text)):
             scores.pop("DIPLO")
     if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
         for code in DISASTERS:

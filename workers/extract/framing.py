@@ -11,7 +11,8 @@ from functools import lru_cache
 
 from .lexicon import rows
 
-# Codes a hedge does not undo: a threat or a demand between states is itself the news.
+# Codes a hedge does not undo when someone says it: a threat or a demand between states
+# ("warned it would retaliate") is itself the news.
 SPOKEN = frozenset({"DIPLO", "OTHER"})
 
 
@@ -62,12 +63,22 @@ def reported(
     if not scores:
         return scores
     if framed("HEDGE", text):
-        scores = {c: v for c, v in scores.items() if c in SPOKEN}
+        kept = SPOKEN if said(text) else frozenset()
+        scores = {c: v for c, v in scores.items() if c in kept}
     if long_ago(text) or (not casualties_stated and told_not_happened(text)):
         return {}
     if "ARREST" in scores and not unrest and not framed("ARREST_CONTEXT", text):
         del scores["ARREST"]
     return scores
+
+
+def said(text: str) -> bool:
+    """Whether the sentence reports what someone said, and is no question of the writer's.
+
+    "Russia warned it would retaliate" is a statement made; "If the U.S. imposes a tariff, ..."
+    or "why would they be outraged?" is the writer's own supposition.
+    """
+    return framed("SPEECH", text) and not text.rstrip(" \"'”’)").endswith("?")
 
 
 def told_not_happened(text: str) -> bool:
