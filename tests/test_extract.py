@@ -551,3 +551,24 @@ def test_a_threat_said_between_states_is_diplomacy():
     """The hedge belongs to the speaker: "warned it would" is the news."""
     e = only("Russia warned on Monday that it would expel Polish diplomats.")
     assert e.event_type == "Diplomacy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Analysts say the base is vital to preventing weapons trafficking between Iraq and Syria.",
+        "The DEA says the border with Mexico remains the main entry point for heroin.",
+        "Cannabis use is rising in Canada, and prices for cocaine have fallen.",
+    ],
+)
+def test_crime_as_a_topic_is_no_organized_crime(text):
+    """Drugs, trafficking or prices as a topic: no seizure, raid, arrest or killing happened."""
+    assert [e for e in events(text) if e.event_type == "Organized crime"] == []
+
+
+def test_a_drug_seizure_is_organized_crime():
+    e = only(
+        "Police seized 200 kilograms of cocaine in a raid on a warehouse in Guayaquil, Ecuador, "
+        "on Monday."
+    )
+    assert e.event_type == "Organized crime"

@@ -13,6 +13,7 @@ from .casualties import TOTAL, Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
     arrest_context,
+    framed,
     long_ago,
     opinion_page,
     reported,
@@ -165,12 +166,15 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     Diplomacy is between states: two countries (names, demonyms, capitals) or one country and an
     international body, and someone who acts for one of them (a government, an official, a state
     named as the subject): two place names are no diplomacy. A disaster must have done something (IMPACT): "hurricane" in a sports
-    score or a stock-market "crash" is no event.
+    score or a stock-market "crash" is no event. Organized crime must be an incident (a seizure,
+    a raid, arrests, a robbery, a killing), not drug prices or a trend.
     """
     if "DIPLO" in scores:
         states = len(country_context(text)) + matches("INTERNATIONAL", text)
         if states < 2 or not (matches("INTERNATIONAL", text) or has_party(text)):
             scores.pop("DIPLO")
+    if "ORG_CRIME" in scores and not framed("CRIME_INCIDENT", text):
+        scores.pop("ORG_CRIME")  # drugs, trafficking or fraud as a topic: no incident
     if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
         for code in DISASTERS:
             scores.pop(code, None)
