@@ -572,3 +572,39 @@ def test_a_drug_seizure_is_organized_crime():
         "on Monday."
     )
     assert e.event_type == "Organized crime"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smith, 55, of Addison, pleaded guilty to threatening to assault the mayor of Ithaca.",
+        "Two guards were charged with assault over the beating of an inmate in Denver.",
+        "Sweden drops rape investigation against the Wikileaks founder.",
+    ],
+)
+def test_a_court_case_is_not_the_incident(text):
+    """A plea, a charge or a dropped inquiry: the act it is about is no incident of the day."""
+    assert [e for e in events(text) if e.event_type != "Strategic developments"] == []
+
+
+def test_an_inquiry_opened_after_an_incident_keeps_it():
+    e = only(
+        "Police opened an investigation after gunmen killed four villagers in Zamfara, Nigeria, "
+        "on Tuesday."
+    )
+    assert e.fatalities == 4
+
+
+def test_deported_migrants_are_no_diplomacy():
+    text = "More than 300 Indians were deported by Mexican immigration authorities to New Delhi."
+    assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
+
+
+def test_related_links_are_no_events():
+    """A related-link block names other pages' headlines; this page reports none of them."""
+    text = (
+        "The council met on Monday to discuss the budget.\n"
+        "Also on rt.com Protesters clash with police in La Paz, Bolivia, as the crisis deepens\n"
+        "Related stories: Bomb blast hits market in Kabul, Afghanistan"
+    )
+    assert events(text) == []

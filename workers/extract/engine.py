@@ -158,6 +158,9 @@ ARMED_WORDS = re.compile(
 
 
 DISASTERS = ("NATURAL_DISASTER", "MAN_MADE_DISASTER")
+# A border named after the countries it divides ("the U.S.-Mexico border", "the southern U.S.
+# border") is one place, not two states.
+BORDER_NAME = re.compile(r"\S+\s+(?:border|frontier)s?\b", re.I)
 
 
 def supported(scores: dict[str, float], text: str) -> dict[str, float]:
@@ -165,13 +168,14 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
 
     Diplomacy is between states: two countries (names, demonyms, capitals) or one country and an
     international body, and someone who acts for one of them (a government, an official, a state
-    named as the subject): two place names are no diplomacy. A disaster must have done something (IMPACT): "hurricane" in a sports
+    named as the subject): two place names are no diplomacy, nor is sending migrants home. A disaster must have done something (IMPACT): "hurricane" in a sports
     score or a stock-market "crash" is no event. Organized crime must be an incident (a seizure,
     a raid, arrests, a robbery, a killing), not drug prices or a trend.
     """
     if "DIPLO" in scores:
-        states = len(country_context(text)) + matches("INTERNATIONAL", text)
-        if states < 2 or not (matches("INTERNATIONAL", text) or has_party(text)):
+        intl = matches("INTERNATIONAL", text)
+        states = len(country_context(BORDER_NAME.sub(" ", text))) + intl
+        if states < 2 or not (intl or has_party(text)) or framed("DEPORTATION", text):
             scores.pop("DIPLO")
     if "ORG_CRIME" in scores and not framed("CRIME_INCIDENT", text):
         scores.pop("ORG_CRIME")  # drugs, trafficking or fraud as a topic: no incident
