@@ -608,3 +608,10 @@ def test_related_links_are_no_events():
         "Related stories: Bomb blast hits market in Kabul, Afghanistan"
     )
     assert events(text) == []
+
+
+def test_what_ought_to_be_is_no_event():
+    """The writer's "must" is an opinion; a "must" someone reiterated is a demand between states."""
+    assert events("The regime must answer for the bombing of hospitals in Idlib, Syria.") == []
+    e = only("Britain warned on Monday that Libya must close its embassy in London.")
+    assert e.event_type == "Diplomacy"

@@ -64,7 +64,7 @@ def reported(
     """
     if not scores:
         return scores
-    if framed("HEDGE", text):
+    if framed("HEDGE", text) or duty(text):
         kept = SPOKEN if said(text) else frozenset()
         scores = {c: v for c, v in scores.items() if c in kept}
     if framed("FURNITURE", text):
@@ -77,6 +77,15 @@ def reported(
     if "ARREST" in scores and not unrest and not framed("ARREST_CONTEXT", text):
         del scores["ARREST"]
     return scores
+
+
+THAT = re.compile(r"\bthat\b")
+
+
+def duty(text: str) -> bool:
+    """What ought to be done, in the writer's voice: no "that" before "must" or "should"."""
+    m = patterns()["DUTY"].search(_lower(text))
+    return m is not None and THAT.search(_lower(text), 0, m.start()) is None
 
 
 def said(text: str) -> bool:
@@ -101,7 +110,7 @@ def long_ago(text: str) -> bool:
 def unreal(text: str) -> bool:
     """A headline that tells of no incident: hedged, a game, a study, a court case or a link."""
     return any(framed(name, text) for name in ("HEDGE", "LEGAL", "FURNITURE")) or (
-        told_not_happened(text)
+        duty(text) or told_not_happened(text)
     )
 
 
