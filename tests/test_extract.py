@@ -564,3 +564,103 @@ def test_would_be_bombers_and_arrests_in_raids():
         "Israeli forces arrested 40 Palestinians during raids in Hebron, West Bank, on Tuesday."
     )
     assert e.sub_event_type == "Arrests"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The senator visited the Gaza Strip and Jerusalem on Tuesday.",
+        "Smith toured the U.S.-Mexico border near El Paso, Texas, on Monday.",
+    ],
+)
+def test_a_visit_to_places_is_no_diplomacy(text):
+    """Two place names are no two states: someone must act for a state (a government, an
+    official, a state named as the subject)."""
+    assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
+
+
+def test_a_state_criticising_another_is_diplomacy():
+    e = only("Egypt and Jordan sharply criticised the US policy shift on Tuesday.")
+    assert e.event_type == "Diplomacy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If the U.S. imposes a tariff on Chinese televisions, the duty is paid by importers.",
+        "Why would Germany impose sanctions on Russia now?",
+    ],
+)
+def test_the_writers_supposition_is_no_diplomacy(text):
+    """A condition or a question of the writer's: no statement was made between states."""
+    assert events(text) == []
+
+
+def test_a_threat_said_between_states_is_diplomacy():
+    """The hedge belongs to the speaker: "warned it would" is the news."""
+    e = only("Russia warned on Monday that it would expel Polish diplomats.")
+    assert e.event_type == "Diplomacy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Analysts say the base is vital to preventing weapons trafficking between Iraq and Syria.",
+        "The DEA says the border with Mexico remains the main entry point for heroin.",
+        "Cannabis use is rising in Canada, and prices for cocaine have fallen.",
+    ],
+)
+def test_crime_as_a_topic_is_no_organized_crime(text):
+    """Drugs, trafficking or prices as a topic: no seizure, raid, arrest or killing happened."""
+    assert [e for e in events(text) if e.event_type == "Organized crime"] == []
+
+
+def test_a_drug_seizure_is_organized_crime():
+    e = only(
+        "Police seized 200 kilograms of cocaine in a raid on a warehouse in Guayaquil, Ecuador, "
+        "on Monday."
+    )
+    assert e.event_type == "Organized crime"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Smith, 55, of Addison, pleaded guilty to threatening to assault the mayor of Ithaca.",
+        "Two guards were charged with assault over the beating of an inmate in Denver.",
+        "Sweden drops rape investigation against the Wikileaks founder.",
+    ],
+)
+def test_a_court_case_is_not_the_incident(text):
+    """A plea, a charge or a dropped inquiry: the act it is about is no incident of the day."""
+    assert [e for e in events(text) if e.event_type != "Strategic developments"] == []
+
+
+def test_an_inquiry_opened_after_an_incident_keeps_it():
+    e = only(
+        "Police opened an investigation after gunmen killed four villagers in Zamfara, Nigeria, "
+        "on Tuesday."
+    )
+    assert e.fatalities == 4
+
+
+def test_deported_migrants_are_no_diplomacy():
+    text = "More than 300 Indians were deported by Mexican immigration authorities to New Delhi."
+    assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
+
+
+def test_related_links_are_no_events():
+    """A related-link block names other pages' headlines; this page reports none of them."""
+    text = (
+        "The council met on Monday to discuss the budget.\n"
+        "Also on rt.com Protesters clash with police in La Paz, Bolivia, as the crisis deepens\n"
+        "Related stories: Bomb blast hits market in Kabul, Afghanistan"
+    )
+    assert events(text) == []
+
+
+def test_what_ought_to_be_is_no_event():
+    """The writer's "must" is an opinion; a "must" someone reiterated is a demand between states."""
+    assert events("The regime must answer for the bombing of hospitals in Idlib, Syria.") == []
+    e = only("Britain warned on Monday that Libya must close its embassy in London.")
+    assert e.event_type == "Diplomacy"

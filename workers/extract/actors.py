@@ -365,3 +365,19 @@ def find_actors(sentence: str) -> list[Actor]:
     if second is not None:
         actors.append(Actor(second.name, "actor2", second.kind, second.country))
     return actors
+
+
+# Kinds of actor that can speak or act for a state or a side: a people named by its demonym
+# ("Palestinians") counts too, a common noun such as "residents" or "migrants" does not.
+PARTY_KINDS = frozenset({"state forces", "rebel group", "political militia", "external forces"})
+
+
+def has_party(sentence: str) -> bool:
+    """Whether the sentence names a state, a government or its officials, or an organised group.
+
+    Place names alone do not: "visited a settlement in the West Bank" names two territories and
+    no one who acts for either.
+    """
+    if any(m.kind in PARTY_KINDS for m in _word_mentions(sentence)):
+        return True
+    return bool(_name_mentions(sentence))

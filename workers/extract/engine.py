@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..records import Actor, Document, Event
-from .actors import find_actors
+from .actors import find_actors, has_party
 from .casualties import TOTAL, Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
     arrest_context,
+    framed,
     long_ago,
     opinion_page,
     reported,
@@ -158,19 +159,27 @@ ARMED_WORDS = re.compile(
 
 
 DISASTERS = ("NATURAL_DISASTER", "MAN_MADE_DISASTER")
+# A border named after the countries it divides ("the U.S.-Mexico border", "the southern U.S.
+# border") is one place, not two states.
+BORDER_NAME = re.compile(r"\S+\s+(?:border|frontier)s?\b", re.I)
 
 
 def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     """Drop the cues whose kind of event the sentence gives no ground for.
 
     Diplomacy is between states: two countries (names, demonyms, capitals) or one country and an
-    international body. A disaster must have done something (IMPACT): "hurricane" in a sports
-    score or a stock-market "crash" is no event.
+    international body, and someone who acts for one of them (a government, an official, a state
+    named as the subject): two place names are no diplomacy, nor is sending migrants home. A disaster must have done something (IMPACT): "hurricane" in a sports
+    score or a stock-market "crash" is no event. Organized crime must be an incident (a seizure,
+    a raid, arrests, a robbery, a killing), not drug prices or a trend.
     """
     if "DIPLO" in scores:
-        states = len(country_context(text)) + matches("INTERNATIONAL", text)
-        if states < 2:
+        intl = matches("INTERNATIONAL", text)
+        states = len(country_context(BORDER_NAME.sub(" ", text))) + intl
+        if states < 2 or not (intl or has_party(text)) or framed("DEPORTATION", text):
             scores.pop("DIPLO")
+    if "ORG_CRIME" in scores and not framed("CRIME_INCIDENT", text):
+        scores.pop("ORG_CRIME")  # drugs, trafficking or fraud as a topic: no incident
     if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
         for code in DISASTERS:
             scores.pop(code, None)

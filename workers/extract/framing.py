@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .classify import types
 from .lexicon import rows
 
-# Codes a hedge does not undo: a threat or a demand between states is itself the news.
+# Codes a hedge does not undo when someone says it: a threat or a demand between states
+# ("warned it would retaliate") is itself the news.
 SPOKEN = frozenset({"DIPLO", "OTHER"})
 
 
@@ -56,18 +58,43 @@ def reported(
 
     A hedged sentence ("would", "if", "fears that") keeps only what states say to each other;
     old history keeps nothing; a game or a study told with event words keeps nothing unless
-    it states casualties; arrests of nobody political, in an article about no conflict or unrest
+    it states casualties; a charge, a plea, a trial or a dropped inquiry keeps no violence (the
+    act it is about is no incident of the day, and may be years old); arrests of nobody political, in an article about no conflict or unrest
     (`unrest`: see arrest_context), are no ACLED event.
     """
     if not scores:
         return scores
-    if framed("HEDGE", text):
-        scores = {c: v for c, v in scores.items() if c in SPOKEN}
+    if framed("HEDGE", text) or duty(text):
+        kept = SPOKEN if said(text) else frozenset()
+        scores = {c: v for c, v in scores.items() if c in kept}
+    if framed("FURNITURE", text):
+        return {}  # a related link's headline is another page's news, if any
     if long_ago(text) or (not casualties_stated and told_not_happened(text)):
         return {}
+    if framed("LEGAL", text):
+        kinds = types()
+        scores = {c: v for c, v in scores.items() if not kinds[c].violent}
     if "ARREST" in scores and not unrest and not framed("ARREST_CONTEXT", text):
         del scores["ARREST"]
     return scores
+
+
+THAT = re.compile(r"\bthat\b")
+
+
+def duty(text: str) -> bool:
+    """What ought to be done, in the writer's voice: no "that" before "must" or "should"."""
+    m = patterns()["DUTY"].search(_lower(text))
+    return m is not None and THAT.search(_lower(text), 0, m.start()) is None
+
+
+def said(text: str) -> bool:
+    """Whether the sentence reports what someone said, and is no question of the writer's.
+
+    "Russia warned it would retaliate" is a statement made; "If the U.S. imposes a tariff, ..."
+    or "why would they be outraged?" is the writer's own supposition.
+    """
+    return framed("SPEECH", text) and not text.rstrip(" \"'”’)").endswith("?")
 
 
 def told_not_happened(text: str) -> bool:
@@ -81,8 +108,10 @@ def long_ago(text: str) -> bool:
 
 
 def unreal(text: str) -> bool:
-    """A headline that tells of no incident: hedged, a game or a study."""
-    return framed("HEDGE", text) or told_not_happened(text)
+    """A headline that tells of no incident: hedged, a game, a study, a court case or a link."""
+    return any(framed(name, text) for name in ("HEDGE", "LEGAL", "FURNITURE")) or (
+        duty(text) or told_not_happened(text)
+    )
 
 
 def arrest_context(title: str | None, lead: list[str]) -> bool:
