@@ -14,7 +14,7 @@ from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
     arrest_context,
     framed,
-    long_ago,
+    never_an_incident,
     opinion_page,
     reported,
     unreal,
@@ -293,7 +293,7 @@ def fallback(candidates: list[str], context: Counter[str], year: int | None) -> 
         cas = casualties(text)
         if not found and not context and not cas.fatalities:
             continue  # (a stated toll is worth reporting even where the place is unknown)
-        if long_ago(text) or (not cas.fatalities and not cas.injured and unreal(text)):
+        if never_an_incident(text) or (not cas.fatalities and not cas.injured and unreal(text)):
             continue
         inc.add(Sentence(text, score(text), cas, most_specific(found), find_actors(text), True))
     return [inc] if inc.sentences else []

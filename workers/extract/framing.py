@@ -59,8 +59,9 @@ def reported(
     A hedged sentence ("would", "if", "fears that") keeps only what states say to each other;
     old history keeps nothing; a game or a study told with event words keeps nothing unless
     it states casualties; a charge, a plea, a trial or a dropped inquiry keeps no violence (the
-    act it is about is no incident of the day, and may be years old); arrests of nobody political, in an article about no conflict or unrest
-    (`unrest`: see arrest_context), are no ACLED event.
+    act it is about is no incident of the day, and may be years old); arrests of nobody
+    political, in an article about no conflict or unrest (`unrest`: see arrest_context), are
+    no ACLED event.
     """
     if not scores:
         return scores
@@ -72,8 +73,8 @@ def reported(
     if long_ago(text) or (not casualties_stated and told_not_happened(text)):
         return {}
     if framed("LEGAL", text):
-        kinds = types()
-        scores = {c: v for c, v in scores.items() if not kinds[c].violent}
+        kinds = types()  # (a threat tried in court is no dealing between states either)
+        scores = {c: v for c, v in scores.items() if not kinds[c].violent and c != "DIPLO"}
     if "ARREST" in scores and not unrest and not framed("ARREST_CONTEXT", text):
         del scores["ARREST"]
     return scores
@@ -105,6 +106,11 @@ def told_not_happened(text: str) -> bool:
 def long_ago(text: str) -> bool:
     """History told in centuries and decades: its figures too are history."""
     return framed("PAST", text)
+
+
+def never_an_incident(text: str) -> bool:
+    """Old history, a court case or the page's furniture, whatever figures it states."""
+    return long_ago(text) or framed("LEGAL", text) or framed("FURNITURE", text)
 
 
 def unreal(text: str) -> bool:
