@@ -664,3 +664,89 @@ def test_what_ought_to_be_is_no_event():
     assert events("The regime must answer for the bombing of hospitals in Idlib, Syria.") == []
     e = only("Britain warned on Monday that Libya must close its embassy in London.")
     assert e.event_type == "Diplomacy"
+
+
+def test_a_place_taken_without_any_clash_is_a_non_violent_transfer():
+    e = only(
+        "Government troops took control of three towns in Ouham province, Central African "
+        "Republic, on Monday without engaging in any armed clashes."
+    )
+    assert e.sub_event_type == "Non-violent transfer of territory"
+
+
+def test_goods_left_abandoned_are_no_handover():
+    e = only(
+        "Nigerian army troops recaptured the town of Damasak on Tuesday to find shops looted "
+        "and cars lying abandoned in the streets."
+    )
+    assert e.sub_event_type == "Government regains territory"
+
+
+def test_a_strike_in_retaliation_by_a_backed_force_is_no_diplomacy():
+    e = only(
+        "Houthi fighters, backed by allied tribesmen, launched an airstrike on an oil depot in "
+        "Jizan, Saudi Arabia, on Monday in retaliation for raids on Yemen."
+    )
+    assert e.sub_event_type == "Air/drone strike"
+
+
+def test_intercepted_missiles_are_disrupted_and_launched_ones_used():
+    e = only(
+        "Air defences intercepted Israeli missiles over Damascus, Syria, on Sunday that were "
+        "fired at military targets."
+    )
+    assert e.sub_event_type == "Disrupted weapons use"
+    e = only(
+        "Azerbaijani forces launched missiles on Thursday and destroyed several Armenian "
+        "artillery pieces near Fuzuli, Azerbaijan."
+    )
+    assert e.event_type == "Explosions/Remote violence"
+
+
+def test_explosives_that_blew_up_while_being_defused_are_an_explosion():
+    e = only(
+        "Five people were killed on Friday when a truck full of explosives blew up as police "
+        "tried to defuse it in Quetta, Pakistan."
+    )
+    assert e.sub_event_type == "Remote explosive/landmine/IED"
+
+
+def test_violence_in_a_robbery_or_gang_feud_is_organised_crime():
+    e = only(
+        "Two people were killed on Saturday when a grenade exploded during an armed robbery at "
+        "a petrol station in Chisinau, Moldova."
+    )
+    assert e.event_type == "Organized crime"
+
+
+def test_talks_still_to_come_only_date_the_event():
+    e = only(
+        "Militants seized two oil fields near Sirte, Libya, on Tuesday, just ahead of new "
+        "peace talks."
+    )
+    assert e.sub_event_type == "Non-state actor overtakes territory"
+
+
+def test_troops_sent_to_help_in_a_disaster_are_the_disaster():
+    e = only(
+        "Soldiers were deployed on Monday to help rescue families trapped by floods in Sindh, "
+        "Pakistan."
+    )
+    assert e.event_type == "Natural disaster"
+
+
+def test_arrests_over_the_past_days_are_an_event_but_a_toll_is_not():
+    e = only(
+        "Israeli forces arrested 40 Palestinians in raids near Hebron, West Bank, during the "
+        "past two days."
+    )
+    assert e.sub_event_type == "Arrests"
+    assert events("Fighting has killed 40 people in Kunduz, Afghanistan, in the past two days.") == []
+
+
+def test_live_fire_on_protesters_blocking_a_gate_is_a_riot():
+    e = only(
+        "One protester was killed on Monday in Basra, Iraq, after guards opened fire on "
+        "demonstrators trying to block the port entrance."
+    )
+    assert e.event_type == "Riots"

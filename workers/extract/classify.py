@@ -404,6 +404,17 @@ def _adjust(text: str, s: dict[str, float], claim: bool | None = None) -> dict[s
         s["ATTACK"] = min(s["ATTACK"], used - 0.5)
     if "DIPLO" in s and not claim and matches("SANCTIONS", text):
         s["DIPLO"] = max(s.values()) + 0.5  # sanctions over an attack are the news, not the attack
+    if "ORG_CRIME" in s and matches("CRIME_SETTING", text):
+        # A grenade or a shooting in a robbery or a gang feud: the crime is the event.
+        s["ORG_CRIME"] = max(s.values()) + 0.5
+    if (s.keys() - {"AGREEMENT", "DIPLO"}) and matches("TALKS_AHEAD", text):
+        # Talks still to come only date what happened ("seized two towns ahead of peace talks").
+        for code in ("AGREEMENT", "DIPLO"):
+            s.pop(code, None)
+    disaster = max((s[c] for c in ("NATURAL_DISASTER", "MAN_MADE_DISASTER") if c in s), default=0)
+    if disaster and "CHANGE_TO_GROUP_ACT" in s and matches("DISASTER_RELIEF", text):
+        # Troops mobilised to help flood victims: the disaster is the news, not the deployment.
+        s["CHANGE_TO_GROUP_ACT"] = min(s["CHANGE_TO_GROUP_ACT"], disaster - 0.5)
     if "MOB_VIOL" in s and matches("ACCUSED", text):
         # A mob that punished someone accused of rape or theft: the crime is the pretext.
         s["MOB_VIOL"] = max(s.values()) + 0.5
@@ -419,7 +430,14 @@ def _adjust(text: str, s: dict[str, float], claim: bool | None = None) -> dict[s
 
 def _disrupted(text: str, s: dict[str, float]) -> None:
     """Weapons found, defused or seized against weapons used: which one the text reports."""
-    if not matches("WEAPON_USED", text):
+    used = max((s[c] for c in WEAPON_CODES if c in s), default=0.0)
+    if matches("INTERCEPTED", text):
+        # Missiles shot down over a city, whoever fired them: ACLED's disrupted weapons use.
+        s["DISR_WEAP"] = max(s["DISR_WEAP"], used + 0.5)
+    elif used and matches("LAUNCHED", text):
+        # Forces that launched missiles and destroyed the enemy's guns used their weapons.
+        s["DISR_WEAP"] = min(s["DISR_WEAP"], used - 0.5)
+    elif not matches("WEAPON_USED", text):
         # Grenades or mortars that were found, seized or destroyed were not used; but aircraft
         # that destroyed a depot carried out an air strike.
         for code in WEAPON_CODES:
@@ -429,9 +447,11 @@ def _disrupted(text: str, s: dict[str, float]) -> None:
             s["DISR_WEAP"] = min(s["DISR_WEAP"], s["AIR_STRIKE"] - 0.5)
     elif matches("WENT_OFF", text):
         # A bomb that went off while being defused: the explosion is the event.
-        used = max((s[c] for c in WEAPON_CODES if c in s), default=0.0)
         if used:
             s["DISR_WEAP"] = min(s["DISR_WEAP"], used - 0.5)
+        else:
+            # (an explosive named by no weapon cue: "a container full of explosives blew up")
+            s["REM_EXPLOS"] = s["DISR_WEAP"] + 0.5
 
 
 def _protest(text: str, s: dict[str, float], named: bool) -> None:

@@ -215,13 +215,27 @@ ONE_DAY = re.compile(
 )
 
 
+# A span of a few days: "during the past two days", "in the past few days", "over the last 48 hours".
+FEW_DAYS = re.compile(
+    r"\b(?:in|during|over|within) the (?:past|last) (?:two|three|few|couple of|\d{1,2}) "
+    r"(?:days|hours)\b",
+    re.I,
+)
+# Casualties counted over the span make it a running total, not one act.
+HARM = re.compile(r"\b(?:kill\w*|dead|deaths?|died|injur\w*|wounded|casualt\w*|toll)\b", re.I)
+
+
 def _one_incident(text: str) -> bool:
     """Whether a sentence with a span of time (casualties.TOTAL) still tells of one incident.
 
     So it does when it names the day, or when it is a claim or denial of responsibility: that is
-    news when made, whenever the act it is about took place.
+    news when made, whenever the act it is about took place. So does an act with no casualties
+    over the last few days (arrests in raids, troops deployed where others withdrew): a
+    campaign of days is reported as one act, where a toll over the same days is a running total.
     """
-    return ONE_DAY.search(text) is not None or claimed(text)
+    if ONE_DAY.search(text) is not None or claimed(text):
+        return True
+    return FEW_DAYS.search(text) is not None and HARM.search(text) is None
 
 
 def _sentence(
