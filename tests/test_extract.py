@@ -750,3 +750,8 @@ def test_live_fire_on_protesters_blocking_a_gate_is_a_riot():
         "demonstrators trying to block the port entrance."
     )
     assert e.event_type == "Riots"
+
+
+def test_a_missile_programme_is_no_attack():
+    text = "Japan imposed new sanctions on Tuesday over North Korea's missile development programmes."
+    assert [e for e in events(text) if e.event_type == "Explosions/Remote violence"] == []
