@@ -664,3 +664,33 @@ def test_what_ought_to_be_is_no_event():
     assert events("The regime must answer for the bombing of hospitals in Idlib, Syria.") == []
     e = only("Britain warned on Monday that Libya must close its embassy in London.")
     assert e.event_type == "Diplomacy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Kremlin expelled ten Estonian diplomats on Tuesday.",
+        "The Obama administration imposed new sanctions on Venezuela on Friday.",
+        "Downing Street summoned the Iranian ambassador on Monday.",
+    ],
+)
+def test_a_seat_of_government_acts_for_its_state(text):
+    """"The Kremlin", "the Obama administration": a state named by its seat of government."""
+    e = only(text)
+    assert e.event_type == "Diplomacy"
+
+
+def test_a_seat_of_government_is_an_actor_with_its_country():
+    from workers.extract.actors import find_actors
+
+    found = find_actors("The Pentagon sent another 3,000 troops to Poland on Monday.")
+    assert ("Pentagon", "state forces", "US") in [(a.name, a.kind, a.country) for a in found]
+
+
+def test_testimony_is_no_incident():
+    """A witness's account of an old meeting at a hearing: the hearing is the news."""
+    text = (
+        "He testified about a July 10 meeting at the White House where officials told the "
+        "visiting Ukrainian delegation to announce the investigations."
+    )
+    assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
