@@ -694,3 +694,34 @@ def test_testimony_is_no_incident():
         "visiting Ukrainian delegation to announce the investigations."
     )
     assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
+
+
+def test_one_persons_stabbing_is_no_event():
+    """ACLED codes violence by organised groups or mobs: a knife crime of one person is none."""
+    assert events("A man was stabbed to death on a commuter train in Oakland, California.") == []
+
+
+def test_a_stabbing_by_a_mob_or_in_unrest_stays():
+    text = "A mob stabbed two men to death in Vadodara, Gujarat, on Sunday during communal riots."
+    assert [e.event_type for e in events(text)] != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The financier hanged himself in his cell in New York on Saturday, officials said.",
+        "A hunter who killed and ate a wild rabbit in Inner Mongolia, China, fell ill on Monday.",
+    ],
+)
+def test_a_suicide_or_an_animal_killed_is_no_attack(text):
+    assert [e for e in events(text) if e.event_type == "Violence against civilians"] == []
+
+
+def test_a_caseload_is_no_natural_disaster():
+    """TAXONOMY.md has no type for epidemics; a flood amid one is still a disaster."""
+    from workers.extract.engine import supported
+
+    text = "The confirmed caseload of Covid-19 in Lagos, Nigeria, is 16,000, of whom 200 have died."
+    assert supported({"NATURAL_DISASTER": 1.5}, text) == {}
+    e = only("Floods killed 12 people in Assam, India, on Monday amid the Covid-19 pandemic.")
+    assert e.event_type == "Natural disaster"

@@ -13,6 +13,7 @@ from .casualties import TOTAL, Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
     arrest_context,
+    disease,
     framed,
     never_an_incident,
     opinion_page,
@@ -169,8 +170,9 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
 
     Diplomacy is between states: two countries (names, demonyms, capitals, seats of government
     such as "the Kremlin") or one country and an international body, and someone who acts for one of them (a government, an official, a state
-    named as the subject): two place names are no diplomacy, nor is sending migrants home. A disaster must have done something (IMPACT): "hurricane" in a sports
-    score or a stock-market "crash" is no event. Organized crime must be an incident (a seizure,
+    named as the subject): two place names are no diplomacy, nor is sending migrants home. A
+    disaster must have done something (IMPACT): "hurricane" in a sports score or a stock-market
+    "crash" is no event; an epidemic is no natural disaster. Organized crime must be an incident (a seizure,
     a raid, arrests, a robbery, a killing), not drug prices or a trend.
     """
     if "DIPLO" in scores:
@@ -184,6 +186,8 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
         for code in DISASTERS:
             scores.pop(code, None)
+    if "NATURAL_DISASTER" in scores and disease(text):
+        scores.pop("NATURAL_DISASTER")  # a caseload or an outbreak is in no type of the taxonomy
     return scores
 
 
