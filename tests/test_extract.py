@@ -725,3 +725,16 @@ def test_a_caseload_is_no_natural_disaster():
     assert supported({"NATURAL_DISASTER": 1.5}, text) == {}
     e = only("Floods killed 12 people in Assam, India, on Monday amid the Covid-19 pandemic.")
     assert e.event_type == "Natural disaster"
+
+
+def test_a_rocket_not_fired_is_no_shelling():
+    """A space launcher or a rocket on the assembly line is no attack; one fired at a town is."""
+    text = "Workers in New Orleans completed installation of the four engines into the rocket's core."
+    assert [e for e in events(text) if e.sub_event_type.startswith("Shelling")] == []
+    e = only("Rebels fired rockets at Sderot, Israel, on Tuesday, wounding two people.")
+    assert e.event_type == "Explosions/Remote violence"
+
+
+def test_a_conspiracy_theory_is_no_incident():
+    text = "Conspiracy theories suggest the financier was murdered in his cell in New York."
+    assert [e for e in events(text) if e.event_type == "Violence against civilians"] == []

@@ -172,7 +172,8 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     such as "the Kremlin") or one country and an international body, and someone who acts for one of them (a government, an official, a state
     named as the subject): two place names are no diplomacy, nor is sending migrants home. A
     disaster must have done something (IMPACT): "hurricane" in a sports score or a stock-market
-    "crash" is no event; an epidemic is no natural disaster. Organized crime must be an incident (a seizure,
+    "crash" is no event; an epidemic is no natural disaster; a rocket or shell must have been
+    fired (FIRED), not built or found. Organized crime must be an incident (a seizure,
     a raid, arrests, a robbery, a killing), not drug prices or a trend.
     """
     if "DIPLO" in scores:
@@ -186,6 +187,8 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
         for code in DISASTERS:
             scores.pop(code, None)
+    if "ART_MISS_ATTACK" in scores and not framed("FIRED", text):
+        scores.pop("ART_MISS_ATTACK")  # a rocket that was not fired: a launcher, a programme
     if "NATURAL_DISASTER" in scores and disease(text):
         scores.pop("NATURAL_DISASTER")  # a caseload or an outbreak is in no type of the taxonomy
     return scores
