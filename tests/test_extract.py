@@ -738,3 +738,13 @@ def test_a_rocket_not_fired_is_no_shelling():
 def test_a_conspiracy_theory_is_no_incident():
     text = "Conspiracy theories suggest the financier was murdered in his cell in New York."
     assert [e for e in events(text) if e.event_type == "Violence against civilians"] == []
+
+
+def test_a_named_past_era_is_history():
+    """What Hitler or a world war did is history; a demand about it today is still news."""
+    assert events("After the putsch failed in Munich, Germany, Hitler was arrested.") == []
+    e = only(
+        "Poland demanded on Monday that Russia apologise for the killing of Polish officers "
+        "during World War Two."
+    )
+    assert e.event_type == "Diplomacy"

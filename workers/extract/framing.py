@@ -57,7 +57,8 @@ def reported(
 ) -> dict[str, float]:
     """The cues of what the sentence tells as having happened.
 
-    A hedged sentence ("would", "if", "fears that") keeps only what states say to each other;
+    A hedged sentence ("would", "if", "fears that") or one about a named past era ("Hitler",
+    "World War Two") keeps only what states say to each other;
     old history keeps nothing; a game or a study told with event words keeps nothing unless
     it states casualties; a charge, a plea, a trial or a dropped inquiry keeps no violence (the
     act it is about is no incident of the day, and may be years old); one person's knife crime
@@ -67,6 +68,8 @@ def reported(
     """
     if not scores:
         return scores
+    if framed("HISTORY", text):
+        scores = {c: v for c, v in scores.items() if c in SPOKEN}
     if framed("HEDGE", text) or duty(text):
         kept = SPOKEN if said(text) else frozenset()
         scores = {c: v for c, v in scores.items() if c in kept}
