@@ -741,7 +741,9 @@ def test_arrests_over_the_past_days_are_an_event_but_a_toll_is_not():
         "past two days."
     )
     assert e.sub_event_type == "Arrests"
-    assert events("Fighting has killed 40 people in Kunduz, Afghanistan, in the past two days.") == []
+    assert (
+        events("Fighting has killed 40 people in Kunduz, Afghanistan, in the past two days.") == []
+    )
 
 
 def test_live_fire_on_protesters_blocking_a_gate_is_a_riot():
@@ -753,5 +755,93 @@ def test_live_fire_on_protesters_blocking_a_gate_is_a_riot():
 
 
 def test_a_missile_programme_is_no_attack():
-    text = "Japan imposed new sanctions on Tuesday over North Korea's missile development programmes."
+    text = (
+        "Japan imposed new sanctions on Tuesday over North Korea's missile development programmes."
+    )
     assert [e for e in events(text) if e.event_type == "Explosions/Remote violence"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Kremlin expelled ten Estonian diplomats on Tuesday.",
+        "The Obama administration imposed new sanctions on Venezuela on Friday.",
+        "Downing Street summoned the Iranian ambassador on Monday.",
+    ],
+)
+def test_a_seat_of_government_acts_for_its_state(text):
+    """ "The Kremlin", "the Obama administration": a state named by its seat of government."""
+    e = only(text)
+    assert e.event_type == "Diplomacy"
+
+
+def test_a_seat_of_government_is_an_actor_with_its_country():
+    from workers.extract.actors import find_actors
+
+    found = find_actors("The Pentagon sent another 3,000 troops to Poland on Monday.")
+    assert ("Pentagon", "state forces", "US") in [(a.name, a.kind, a.country) for a in found]
+
+
+def test_testimony_is_no_incident():
+    """A witness's account of an old meeting at a hearing: the hearing is the news."""
+    text = (
+        "He testified about a July 10 meeting at the White House where officials told the "
+        "visiting Ukrainian delegation to announce the investigations."
+    )
+    assert [e for e in events(text) if e.event_type == "Diplomacy"] == []
+
+
+def test_one_persons_stabbing_is_no_event():
+    """ACLED codes violence by organised groups or mobs: a knife crime of one person is none."""
+    assert events("A man was stabbed to death on a commuter train in Oakland, California.") == []
+
+
+def test_a_stabbing_by_a_mob_or_in_unrest_stays():
+    text = "A mob stabbed two men to death in Vadodara, Gujarat, on Sunday during communal riots."
+    assert [e.event_type for e in events(text)] != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The financier hanged himself in his cell in New York on Saturday, officials said.",
+        "A hunter who killed and ate a wild rabbit in Inner Mongolia, China, fell ill on Monday.",
+    ],
+)
+def test_a_suicide_or_an_animal_killed_is_no_attack(text):
+    assert [e for e in events(text) if e.event_type == "Violence against civilians"] == []
+
+
+def test_a_caseload_is_no_natural_disaster():
+    """TAXONOMY.md has no type for epidemics; a flood amid one is still a disaster."""
+    from workers.extract.engine import supported
+
+    text = "The confirmed caseload of Covid-19 in Lagos, Nigeria, is 16,000, of whom 200 have died."
+    assert supported({"NATURAL_DISASTER": 1.5}, text) == {}
+    e = only("Floods killed 12 people in Assam, India, on Monday amid the Covid-19 pandemic.")
+    assert e.event_type == "Natural disaster"
+
+
+def test_a_rocket_not_fired_is_no_shelling():
+    """A space launcher or a rocket on the assembly line is no attack; one fired at a town is."""
+    text = (
+        "Workers in New Orleans completed installation of the four engines into the rocket's core."
+    )
+    assert [e for e in events(text) if e.sub_event_type.startswith("Shelling")] == []
+    e = only("Rebels fired rockets at Sderot, Israel, on Tuesday, wounding two people.")
+    assert e.event_type == "Explosions/Remote violence"
+
+
+def test_a_conspiracy_theory_is_no_incident():
+    text = "Conspiracy theories suggest the financier was murdered in his cell in New York."
+    assert [e for e in events(text) if e.event_type == "Violence against civilians"] == []
+
+
+def test_a_named_past_era_is_history():
+    """What Hitler or a world war did is history; a demand about it today is still news."""
+    assert events("After the putsch failed in Munich, Germany, Hitler was arrested.") == []
+    e = only(
+        "Poland demanded on Monday that Russia apologise for the killing of Polish officers "
+        "during World War Two."
+    )
+    assert e.event_type == "Diplomacy"

@@ -355,9 +355,32 @@ def _same(a: Mention, b: Mention | None) -> bool:
     return b is not None and (a.kind, fold(a.name)) == (b.kind, fold(b.name))
 
 
+@lru_cache(maxsize=1)
+def _seats() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern over data/actor_seats.tsv, a named group per row, and each group's country."""
+    table = rows("actor_seats.tsv")
+    groups = "|".join(rf"(?P<s{i}>{rx})" for i, (rx, _) in enumerate(table))
+    return re.compile(rf"\b(?:{groups})\b"), {f"s{i}": cc for i, (_, cc) in enumerate(table)}
+
+
+def _seat_mentions(sentence: str) -> list[Mention]:
+    """Seats of government that stand for their state: "the Kremlin", "the Biden administration"."""
+    pattern, country = _seats()
+    return [
+        Mention(m.start(), m.end(), m.group(), "state forces", country[m.lastgroup or ""])
+        for m in pattern.finditer(sentence)
+    ]
+
+
+def seat_countries(sentence: str) -> frozenset[str]:
+    """The states the sentence names by a seat of their government ("Downing Street": GB)."""
+    return frozenset(m.country for m in _seat_mentions(sentence) if m.country)
+
+
 def find_actors(sentence: str) -> list[Actor]:
     """Who acted (actor1) and on whom (actor2), as the sentence names them."""
-    found = _merge(_word_mentions(sentence) + _name_mentions(sentence), sentence)
+    found = _word_mentions(sentence) + _name_mentions(sentence) + _seat_mentions(sentence)
+    found = _merge(found, sentence)
     first, second = _pick(_roles(sentence, found))
     actors = []
     if first is not None:
@@ -373,11 +396,12 @@ PARTY_KINDS = frozenset({"state forces", "rebel group", "political militia", "ex
 
 
 def has_party(sentence: str) -> bool:
-    """Whether the sentence names a state, a government or its officials, or an organised group.
+    """Whether the sentence names a state, a government (or its seat: "the Kremlin") or its
+    officials, or an organised group.
 
     Place names alone do not: "visited a settlement in the West Bank" names two territories and
     no one who acts for either.
     """
     if any(m.kind in PARTY_KINDS for m in _word_mentions(sentence)):
         return True
-    return bool(_name_mentions(sentence))
+    return bool(_name_mentions(sentence) or _seat_mentions(sentence))

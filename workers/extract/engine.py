@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..records import Actor, Document, Event
-from .actors import find_actors, has_party
+from .actors import find_actors, has_party, seat_countries
 from .casualties import TOTAL, Casualties, casualties, context_only, historical
 from .classify import CASE_TWINS, claimed, matches, score, types
 from .framing import (
     arrest_context,
+    disease,
     framed,
     never_an_incident,
     opinion_page,
@@ -167,15 +168,18 @@ BORDER_NAME = re.compile(r"\S+\s+(?:border|frontier)s?\b", re.I)
 def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     """Drop the cues whose kind of event the sentence gives no ground for.
 
-    Diplomacy is between states: two countries (names, demonyms, capitals) or one country and an
-    international body, and someone who acts for one of them (a government, an official, a state
-    named as the subject): two place names are no diplomacy, nor is sending migrants home. A disaster must have done something (IMPACT): "hurricane" in a sports
-    score or a stock-market "crash" is no event. Organized crime must be an incident (a seizure,
+    Diplomacy is between states: two countries (names, demonyms, capitals, seats of government
+    such as "the Kremlin") or one country and an international body, and someone who acts for one of them (a government, an official, a state
+    named as the subject): two place names are no diplomacy, nor is sending migrants home. A
+    disaster must have done something (IMPACT): "hurricane" in a sports score or a stock-market
+    "crash" is no event; an epidemic is no natural disaster; a rocket or shell must have been
+    fired (FIRED), not built or found. Organized crime must be an incident (a seizure,
     a raid, arrests, a robbery, a killing), not drug prices or a trend.
     """
     if "DIPLO" in scores:
         intl = matches("INTERNATIONAL", text)
-        states = len(country_context(BORDER_NAME.sub(" ", text))) + intl
+        named = set(country_context(BORDER_NAME.sub(" ", text))) | seat_countries(text)
+        states = len(named) + intl
         if states < 2 or not (intl or has_party(text)) or framed("DEPORTATION", text):
             scores.pop("DIPLO")
     if "ORG_CRIME" in scores and not framed("CRIME_INCIDENT", text):
@@ -183,6 +187,10 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     if any(c in scores for c in DISASTERS) and not matches("IMPACT", text):
         for code in DISASTERS:
             scores.pop(code, None)
+    if "ART_MISS_ATTACK" in scores and not framed("FIRED", text):
+        scores.pop("ART_MISS_ATTACK")  # a rocket that was not fired: a launcher, a programme
+    if "NATURAL_DISASTER" in scores and disease(text):
+        scores.pop("NATURAL_DISASTER")  # a caseload or an outbreak is in no type of the taxonomy
     return scores
 
 

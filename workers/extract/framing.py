@@ -15,6 +15,7 @@ from .lexicon import rows
 # Codes a hedge does not undo when someone says it: a threat or a demand between states
 # ("warned it would retaliate") is itself the news.
 SPOKEN = frozenset({"DIPLO", "OTHER"})
+DISASTERS = frozenset({"NATURAL_DISASTER", "MAN_MADE_DISASTER"})
 
 
 @lru_cache(maxsize=1)
@@ -56,15 +57,19 @@ def reported(
 ) -> dict[str, float]:
     """The cues of what the sentence tells as having happened.
 
-    A hedged sentence ("would", "if", "fears that") keeps only what states say to each other;
+    A hedged sentence ("would", "if", "fears that") or one about a named past era ("Hitler",
+    "World War Two") keeps only what states say to each other;
     old history keeps nothing; a game or a study told with event words keeps nothing unless
     it states casualties; a charge, a plea, a trial or a dropped inquiry keeps no violence (the
-    act it is about is no incident of the day, and may be years old); arrests of nobody
+    act it is about is no incident of the day, and may be years old); one person's knife crime
+    keeps no violence (see lone_crime) unless the article is about unrest; arrests of nobody
     political, in an article about no conflict or unrest (`unrest`: see arrest_context), are
     no ACLED event.
     """
     if not scores:
         return scores
+    if framed("HISTORY", text):
+        scores = {c: v for c, v in scores.items() if c in SPOKEN}
     if framed("HEDGE", text) or duty(text):
         kept = SPOKEN if said(text) else frozenset()
         scores = {c: v for c, v in scores.items() if c in kept}
@@ -72,9 +77,11 @@ def reported(
         return {}  # a related link's headline is another page's news, if any
     if long_ago(text) or (not casualties_stated and told_not_happened(text)):
         return {}
-    if framed("LEGAL", text):
-        kinds = types()  # (a threat tried in court is no dealing between states either)
+    kinds = types()
+    if framed("LEGAL", text):  # (a threat tried in court is no dealing between states either)
         scores = {c: v for c, v in scores.items() if not kinds[c].violent and c != "DIPLO"}
+    if lone_crime(text) and not unrest:  # (in an article about riots, the riots' stabbing)
+        scores = {c: v for c, v in scores.items() if not kinds[c].violent or c in DISASTERS}
     if "ARREST" in scores and not unrest and not framed("ARREST_CONTEXT", text):
         del scores["ARREST"]
     return scores
@@ -108,9 +115,22 @@ def long_ago(text: str) -> bool:
     return framed("PAST", text)
 
 
+def lone_crime(text: str) -> bool:
+    """A stabbing with no armed group, mob or unrest named: one person's crime, no ACLED event."""
+    return framed("STABBING", text) and not framed("ORGANISED", text)
+
+
+def disease(text: str) -> bool:
+    """An epidemic or an infection told with no natural hazard: no natural disaster."""
+    return framed("DISEASE", text) and not framed("HAZARD", text)
+
+
 def never_an_incident(text: str) -> bool:
-    """Old history, a court case or the page's furniture, whatever figures it states."""
-    return long_ago(text) or framed("LEGAL", text) or framed("FURNITURE", text)
+    """Old history, a court case, one person's knife crime or the page's furniture, whatever
+    figures it states."""
+    return (
+        long_ago(text) or framed("LEGAL", text) or framed("FURNITURE", text) or lone_crime(text)
+    )
 
 
 def unreal(text: str) -> bool:
