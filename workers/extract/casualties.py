@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .classify import CASE_TWINS, caseless
+from .lexicon import words
 from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
@@ -64,35 +65,49 @@ INJURED = [
 # The same without re.I, for lower-cased text without CASE_TWINS (see classify.caseless).
 FATAL_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in FATAL]
 INJURED_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in INJURED]
-# A person, in the singular: one victim when an article, "another" or a possessive comes before.
+# A person, in the singular (data/person_nouns.txt), or a child by age: "an 8-year-old".
 PERSON = (
-    r"(?:man|woman|mother|father|son|daughter|brother|sister|husband|wife|cousin|nephew|uncle|"
-    r"boy|girl|child|person|soldier|officer|bodyguard|judge|mayor|lawmaker|politician|"
-    r"candidate|councillor|peacekeeper|member|doctor|nurse|lawyer|businessman|pastor|headman|"
-    r"policeman|policewoman|civilian|farmer|student|teacher|journalist|worker|driver|trader|"
-    r"resident|villager|militant|fighter|rebel|protester|guard|leader|commander|official|"
-    r"priest|imam|chief|youth|teenager|teen|baby|jawan|constable|trooper|marine|tourist|activist|"
-    r"nephew|niece|grandson|granddaughter|hitman|gunman|informant|collaborator|delegate|"
-    r"administrator|citizen|individual|agent|elder|monk|cleric|sheikh|prosecutor|councilman|"
-    r"councilwoman|sicario|photographer|reporter|gendarme|militiaman|paramilitary|defector|"
+    rf"(?:{'|'.join(sorted(words('person_nouns.txt'), key=len, reverse=True))}|"
     r"\d+[\s-]+years?[\s-]+old)"
 )
 DETERMINER = r"(?:a|an|one|the|another|his|her|their|its)\s+"
+# Where a headline's subject starts when it has no article: the start, or after "Place: ".
+HEAD = r"(?:^|[:|]\s+|\s[-–—]\s+)"
+# Adjectives that tell the person is dead: "a decapitated man", "an executed man".
+DEAD_ADJ = (
+    r"(?:decapitated|beheaded|dismembered|murdered|slain|dead|executed|lifeless|headless|"
+    r"mutilated|tortured|bullet-riddled|charred)"
+)
 SINGLE = re.compile(
-    rf"(?:^|\b{DETERMINER})"
-    rf"(?:[\w'-]+\s+){{0,3}}?{PERSON}"
+    rf"(?:{HEAD}|\b{DETERMINER})"
+    rf"(?:[\w'-]+,?\s+){{0,3}}?{PERSON}"
     rf"\s+(?:[\w'‘’\".“”-]+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|"
     r"murdered|assassinated|gunned\s+down|dies|died|slain|lynched|"
-    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b"
+    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive|"
+    r"found\s+(?:decapitated|beheaded|murdered|executed|hanged|strangled|dismembered|shot))\b"
     # ... or as the object: "gunmen shot dead a police officer".
     rf"|\b{KILL_ACTIVE}\s+{DETERMINER}(?:[\w'-]+\s+){{0,3}}?{PERSON}\b"
     # ... or, in a headline, with no article: "drone kills soldier in Gaza" ("kills rebel
     # fighters" is no single victim: the person word must end the phrase).
-    rf"|\b{KILL_ACTIVE}\s+(?:[\w'-]+\s+){{0,2}}?{PERSON}(?=\s*(?:$|[,;:.]|\s(?:in|at|near|on|"
+    rf"|\b{KILL_ACTIVE}\s+(?:[\w'-]+\s+){{0,3}}?{PERSON}(?=\s*(?:$|[,;:.]|\s(?:in|at|near|on|"
     r"during|after|as|while|with|and|outside|inside|who|\w+ing)\b))"
     # ... or a pronoun: "they kill him and leave his body"; "soldiers shoot man dead".
     rf"|\b{KILL_ACTIVE}\s+(?:him|her)\b"
-    rf"|\b(?:shoot|shoots|shot|shooting)\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}\s+dead\b",
+    rf"|\b(?:shoot|shoots|shot|shooting)\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}"
+    rf"(?:\s+and\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON})?\s+(?:dead|to\s+death)\b"
+    # ... or dead by its adjective, or a body: "a decapitated man", "find the body of a man".
+    rf"|(?:{HEAD}|\b{DETERMINER}){DEAD_ADJ}\s+(?:[\w'-]+\s+){{0,1}}?{PERSON}\b"
+    r"|\b(?:(?:find|finds|found|discover\w*|recover\w*)\s+(?:a\s+|an\s+|the\s+|one\s+)?|"
+    r"(?:dump\w*|leave|leaves|left)\s+(?:a|an|the|one)\s+)(?:[\w'-]+\s+){0,2}?(?:body|corpse)\b"
+    rf"|(?:{HEAD}|\b(?:a|the|one)\s+)(?:[\w'-]+\s+){{0,1}}?(?:body|corpse)\s+(?:of\s+(?:{DETERMINER})?"
+    rf"(?:[\w'-]+\s+){{0,2}}?{PERSON}\b|"
+    r"(?:(?:was|is|has\s+been)\s+)?(?:found|discovered|dumped|recovered|left|abandoned)\b)",
+    re.I,
+)
+# Two victims named in the singular: "a soldier and his son", "Woman, child killed".
+# (A comma before an article is an apposition: "a soldier, a father of three, was killed".)
+PAIR = re.compile(
+    rf"\band\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}\b|,\s+(?:[\w'-]+\s+)?{PERSON}\b",
     re.I,
 )
 # Two counts of one toll: "2 soldiers and 3 gendarmes killed" is 5 dead.
@@ -108,7 +123,6 @@ BEFORE_KILLING = re.compile(
     r"murdered|slain|beheaded|decapitated|dismembered|burned|burnt|shot\s+dead|assassinated)",
     re.I,
 )
-PAIR = re.compile(rf"\band\s+{DETERMINER}", re.I)
 NONE_KILLED = re.compile(
     r"\b(?:no\s+one|nobody|no\s+(?:people|person|one|lives|civilians|soldiers)|none)\s+"
     rf"(?:\w+\s+){{0,2}}?{BE}(?:killed|hurt|injured|harmed|wounded|died)\b|"
@@ -345,6 +359,8 @@ GATE = (
     "assassin",
     "corpse",
     "gunned",
+    "decapitat",
+    "dismember",
 )
 
 
