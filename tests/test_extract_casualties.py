@@ -165,3 +165,14 @@ def test_a_raised_toll_is_the_incident_s_latest_figure():
 def test_a_raised_toll_replaces_the_first_report_s_figure():
     e = top("17 massacred at a fiesta in Torreon, Coahuila; Death toll in Torreon massacre rises to 18")
     assert e.fatalities == 18
+
+
+def test_long_subject_before_killed_and_its_and():
+    from workers.extract.casualties import casualties
+
+    long = "About 5 members of the regime forces including officers were killed in rocket shelling"
+    assert casualties(long).fatalities == 5
+    both = "7 members of ISIS cells and their families were killed in Saraqeb"
+    assert casualties(both).fatalities == 7
+    assert casualties("Police arrested 4 suspects and the gunman was killed").fatalities == 1
+    assert casualties("4 arrested and gunman killed in Kano").fatalities == 1

@@ -13,7 +13,12 @@ N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\
 # Words allowed between a number and its verb: "80 al-Qaeda linked militants were killed".
 # No number and no "and" in it, so that the regex goes on to the next number: in "2 soldiers
 # and 3 police killed" the match is "3 police killed", not the whole (rejected) phrase.
-GAP = r"(?P<gap>(?:(?!and\b|\d)[\w'’\-]+,?\s+){0,6}?)"
+# Up to twelve words: "6 fighters of the National Army factions operating in the north of Aleppo are
+# killed"; "and" too when no count follows it: "7 members of ISIS cells and their families".
+GAP = (
+    rf"(?P<gap>(?:(?!and\s+(?:{QUALIFIER}\d|(?:a|an|the|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|dozens|several)\b)|\d)[\w'’\-]+,?\s+){0,12}?)"
+)
 BE = (
     r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|"
     r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
@@ -118,7 +123,8 @@ SINGLE = re.compile(
 # Two victims named in the singular: "a soldier and his son", "Woman, child killed".
 # (A comma before an article is an apposition: "a soldier, a father of three, was killed".)
 PAIR = re.compile(
-    rf"\band\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}\b|,\s+(?:[\w'-]+\s+)?{PERSON}\b",
+    rf"\b{PERSON}(?:\s+and\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?|,\s+(?:[\w'-]+\s+)?)"
+    rf"{PERSON}\b",
     re.I,
 )
 # A killing threatened, plotted, tried or wanted is no death: "threatening to assault and murder
@@ -241,7 +247,7 @@ def historical(sentence: str, year: int | None) -> bool:
 
 
 VERB_IN_GAP = re.compile(
-    r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|after|before|when|"
+    r"\w+ed,?\s+and\b|\band\s*$|\b(?:killed|killing|kill|wounded|wounding|injured|injuring|dead|said|after|before|when|"
     r"while|but|because|"
     r"were|was|jan\w*|feb\w*|march|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|nov\w*|"
     r"dec\w*)\b|\d",
