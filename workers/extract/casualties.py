@@ -16,8 +16,9 @@ N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\
 # Up to twelve words: "6 fighters of the National Army factions operating in the north of Aleppo are
 # killed"; "and" too when no count follows it: "7 members of ISIS cells and their families".
 GAP = (
-    rf"(?P<gap>(?:(?!and\s+(?:{QUALIFIER}\d|(?:a|an|the|one|two|three|four|five|six|seven|eight|"
-    r"nine|ten|dozens|several)\b)|\d)[\w'’\-]+,?\s+){0,12}?)"
+    r"(?P<gap>(?:(?!and\s+(?:\d|(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"dozens|several|at|more|over|nearly|about|around|some|another|up|as)\b)|\d)"
+    r"[\w'’\-]+,?\s+){0,12}?)"
 )
 BE = (
     r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|"
