@@ -104,3 +104,75 @@ def test_commander_abbreviation_does_not_end_the_sentence():
     from workers.extract.engine import split_sentences
 
     assert len(split_sentences("Rebels say Cmdr. Parago was killed near Davao on Monday.")) == 1
+
+
+def test_victim_named_without_article_or_by_a_body():
+    """A headline's bare noun after 'Place:', a dead adjective, a body found: one victim."""
+    from workers.extract.casualties import casualties
+
+    assert casualties("Veracruz: 8 Year Old Killed In Crossfire").fatalities == 1
+    assert casualties("Decapitated man found in a car in Monterrey").fatalities == 1
+    assert casualties("Locals find body of young man near the refinery").fatalities == 1
+    assert casualties("Woman, child killed after triggering explosive device").fatalities == 2
+    assert casualties("Hooded men shoot teacher and 15-year-old son to death").fatalities == 2
+    assert casualties("The governing body of the league met on Monday").fatalities is None
+
+
+def test_a_threatened_or_tried_killing_is_no_death():
+    from workers.extract.casualties import casualties
+
+    threat = "He pleaded guilty to threatening to assault and murder a United States official"
+    assert casualties(threat).fatalities is None
+    assert casualties("Militants threatened to kill 3 hostages").fatalities is None
+    assert casualties("Gunmen kill a judge in Kabul").fatalities == 1
+
+
+def test_dead_and_wounded_together_give_no_count_of_the_dead():
+    """ACLED: '6 killed and injured' or '10 casualties and injuries' leave the dead unknown."""
+    from workers.extract.casualties import casualties
+
+    both = casualties("6 people were killed and injured in an explosion of mines in Deir Ezzor")
+    assert both.fatalities is None and both.mentions_death
+    assert casualties("10 casualties and injuries in raids on a village in Idlib").fatalities is None
+    assert casualties("3 killed and 5 injured in a blast in Kabul").fatalities == 3
+
+
+def test_a_day_s_toll_over_a_country_or_a_week_is_no_incident():
+    from workers.extract.casualties import casualties
+
+    daily = (
+        "33 were killed yesterday including 5 members of the regime forces and militiamen "
+        "loyal to them and 27 other people"
+    )
+    assert casualties(daily).fatalities is None
+    assert casualties("About 60 junta troops killed in week of resistance attacks").fatalities is None
+    one = "Five people were killed yesterday, including two children, when a bomb exploded"
+    assert casualties(one).fatalities == 5
+
+
+def test_a_raised_toll_is_the_incident_s_latest_figure():
+    from workers.extract.casualties import casualties
+
+    raised = casualties("Massacre in Yarmouk camp raises the death toll to 18")
+    assert raised.fatalities == 18 and raised.revised
+    assert casualties("The death of a woman raises to 11 the number of people killed").fatalities == 11
+    # A running total after the incident's own figure stays context.
+    assert casualties("Airstrike kills 14 and raises the death toll to 225 in 8 days").fatalities == 14
+    strikes = "Airstrikes target the basin and raise their number to more than 200 strikes"
+    assert casualties(strikes).fatalities is None
+
+
+def test_a_raised_toll_replaces_the_first_report_s_figure():
+    e = top("17 massacred at a fiesta in Torreon, Coahuila; Death toll in Torreon massacre rises to 18")
+    assert e.fatalities == 18
+
+
+def test_long_subject_before_killed_and_its_and():
+    from workers.extract.casualties import casualties
+
+    long = "About 5 members of the regime forces including officers were killed in rocket shelling"
+    assert casualties(long).fatalities == 5
+    both = "7 members of ISIS cells and their families were killed in Saraqeb"
+    assert casualties(both).fatalities == 7
+    assert casualties("Police arrested 4 suspects and the gunman was killed").fatalities == 1
+    assert casualties("4 arrested and gunman killed in Kano").fatalities == 1

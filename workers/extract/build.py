@@ -21,8 +21,12 @@ def classify_incident(inc: Incident) -> tuple[EventType, float]:
 
 
 def fatalities(inc: Incident) -> tuple[int | None, int | None]:
-    """The first figures the incident's sentences state: the headline or lead, not a later recap."""
-    dead = [s.cas.fatalities for s in inc.sentences if s.cas.fatalities is not None]
+    """The first figures the incident's sentences state: the headline or lead, not a later recap.
+
+    A toll raised since ("the death toll rose to 18") replaces the first reports' figure.
+    """
+    revised = [s.cas.fatalities for s in inc.sentences if s.cas.revised]
+    dead = revised[-1:] or [s.cas.fatalities for s in inc.sentences if s.cas.fatalities is not None]
     hurt = [s.cas.injured for s in inc.sentences if s.cas.injured is not None]
     return (dead[0] if dead else None), (hurt[0] if hurt else None)
 

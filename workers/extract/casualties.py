@@ -6,13 +6,20 @@ import re
 from dataclasses import dataclass
 
 from .classify import CASE_TWINS, caseless
+from .lexicon import words
 from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
 N = rf"{QUALIFIER}(?P<n>{RANGE}|a\s+(?:large\s+|small\s+|significant\s+|growing\s+)?number)"
 # Words allowed between a number and its verb: "80 al-Qaeda linked militants were killed".
 # No number and no "and" in it, so that the regex goes on to the next number: in "2 soldiers
 # and 3 police killed" the match is "3 police killed", not the whole (rejected) phrase.
-GAP = r"(?P<gap>(?:(?!and\b|\d)[\w'’\-]+,?\s+){0,6}?)"
+# Up to twelve words: "6 fighters of the National Army factions operating in the north of Aleppo are
+# killed"; "and" too when no count follows it: "7 members of ISIS cells and their families".
+GAP = (
+    r"(?P<gap>(?:(?!and\s+(?:\d|(?:a|an|the|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"dozens|several|at|more|over|nearly|about|around|some|another|up|as)\b)|\d)"
+    r"[\w'’\-]+,?\s+){0,12}?)"
+)
 BE = (
     r"(?:(?:were|was|have\s+been|has\s+been|had\s+been|are|is|been|got|reportedly|reported|"
     r"allegedly|confirmed|also|all|later|subsequently|feared|believed\s+to\s+have)\s+)*"
@@ -28,27 +35,38 @@ HURT = r"(?:injured|wounded|hurt|injuries|hospitali[sz]ed|maimed)"
 KILL_ACTIVE = (
     r"(?:killing|killed|kills|kill|massacred|massacring|massacre|executed|executes|"
     r"execute|executing|assassinated|assassinates|assassinate|assassinating|"
-    r"claimed\s+the\s+lives\s+of|claiming\s+the\s+lives\s+of|shot\s+dead|"
+    r"(?:claim|take|took)(?:s|ed|ing)?\s+the\s+lives\s+of|shot\s+dead|"
     r"shoot\s+dead|shooting\s+dead|murdered|murdering|murders|murder|gunned\s+down|"
     r"gun\s+down|guns\s+down)"
 )
 HURT_ACTIVE = r"(?:wounding|wounded|injuring|injured|wounds|injures|wound|injure|hurt|hurting)"
+# A toll raised since the first reports: "the death toll rose to 18".
+ROSE = re.compile(
+    r"\btoll\s+(?:[\w.'’-]+\s+){0,4}?(?:rose|rises|rising|risen|climbed|climbs|jumped|jumps|"
+    r"mounts|mounted|has\s+risen|increased|increases)\s+to\b",
+    re.I,
+)
 TOLL = (
-    r"(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+(?:\w+\s+){0,4}?"
-    r"(?:rose|risen|climbed|reached|stands|stood|is|was|has\s+risen|hit|jumped|of|to|at)\s+"
+    r"(?:death\s+toll|toll|number\s+of\s+(?:dead|deaths|fatalities))\s+(?:[\w.'’-]+\s+){0,4}?"
+    r"(?:rose|rises|rising|risen|climbed|climbs|reached|reaches|stands|stood|is|was|has\s+risen|"
+    r"hit|jumped|jumps|mounts|mounted|of|to|at)\s+"
     r"(?:to\s+|at\s+)?"
 )
 
+# "N killed and injured", "N dead and wounded", "N casualties and injuries": the dead and the
+# hurt together, so no count of the dead (ACLED: unknown stays null).
+AND_HURT = r"(?!\s+(?:and|or)\s+(?:injur\w*|wound\w*|hurt|maimed))"
 FATAL = [
     re.compile(p, re.I)
     for p in (
         rf"\b{KILL_ACTIVE}\s+{N}\b(?!\s*(?:%|per\s*cent|km|kilomet|miles|years|months|days|hours))",
-        rf"\b{N}\s+{GAP}{BE}{KILLED}\b",
+        rf"\b{N}\s+{GAP}{BE}{KILLED}\b{AND_HURT}",
         rf"\b{TOLL}{N}\b",
         rf"\bclaim(?:ed|ing|s)?\s+{N}\s+(?:more\s+)?(?:lives|victims)\b",
-        rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?(?:deaths|fatalities|dead|bodies|corpses|martyrs)\b",
+        rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?(?:deaths|fatalities|dead|bodies|corpses|martyrs)\b"
+        rf"{AND_HURT}",
         # Casualties as the dead, the way most conflict monitors count them.
-        rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?casualties\b",
+        rf"\b{N}\s+(?:[\w-]+\s+){{0,2}}?casualties\b{AND_HURT}",
         rf"\b(?:remains|bodies|corpses)\s+of\s+{N}\b(?!\s*(?:%|km|kilomet|miles|years))",
         rf"\b(?:leav(?:e|es|ing)|left)\s+{N}\s+{GAP}(?:dead|killed)\b",
     )
@@ -64,37 +82,66 @@ INJURED = [
 # The same without re.I, for lower-cased text without CASE_TWINS (see classify.caseless).
 FATAL_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in FATAL]
 INJURED_LOWER = [re.compile(p.pattern) if caseless(p.pattern) else None for p in INJURED]
-# A person, in the singular: one victim when an article, "another" or a possessive comes before.
+# A person, in the singular (data/person_nouns.txt), or a child by age: "an 8-year-old".
 PERSON = (
-    r"(?:man|woman|mother|father|son|daughter|brother|sister|husband|wife|cousin|nephew|uncle|"
-    r"boy|girl|child|person|soldier|officer|bodyguard|judge|mayor|lawmaker|politician|"
-    r"candidate|councillor|peacekeeper|member|doctor|nurse|lawyer|businessman|pastor|headman|"
-    r"policeman|policewoman|civilian|farmer|student|teacher|journalist|worker|driver|trader|"
-    r"resident|villager|militant|fighter|rebel|protester|guard|leader|commander|official|"
-    r"priest|imam|chief|youth|teenager|teen|baby|jawan|constable|trooper|marine|tourist|activist|"
-    r"nephew|niece|grandson|granddaughter|hitman|gunman|informant|collaborator|delegate|"
-    r"administrator|citizen|individual|agent|elder|monk|cleric|sheikh|prosecutor|councilman|"
-    r"councilwoman|sicario|photographer|reporter|gendarme|militiaman|paramilitary|defector|"
+    rf"(?:{'|'.join(sorted(words('person_nouns.txt'), key=len, reverse=True))}|"
     r"\d+[\s-]+years?[\s-]+old)"
 )
 DETERMINER = r"(?:a|an|one|the|another|his|her|their|its)\s+"
+# Where a headline's subject starts when it has no article: the start, or after "Place: ".
+HEAD = r"(?:^|[:|]\s+|\s[-–—]\s+)"
+# Adjectives that tell the person is dead: "a decapitated man", "an executed man".
+DEAD_ADJ = (
+    r"(?:decapitated|beheaded|dismembered|murdered|slain|dead|executed|lifeless|headless|"
+    r"mutilated|tortured|bullet-riddled|charred)"
+)
 SINGLE = re.compile(
-    rf"(?:^|\b{DETERMINER})"
-    rf"(?:[\w'-]+\s+){{0,3}}?{PERSON}"
+    rf"(?:{HEAD}|\b{DETERMINER})"
+    rf"(?:[\w'-]+,?\s+){{0,3}}?{PERSON}"
     rf"\s+(?:[\w'‘’\".“”-]+\s+){{0,3}}?{BE}(?:killed|shot\s+dead|shot\s+to\s+death|found\s+dead|"
     r"murdered|assassinated|gunned\s+down|dies|died|slain|lynched|"
-    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive)\b"
+    r"beheaded|executed|hacked\s+to\s+death|burnt\s+alive|burned\s+alive|"
+    r"found\s+(?:decapitated|beheaded|murdered|executed|hanged|strangled|dismembered|shot))\b"
     # ... or as the object: "gunmen shot dead a police officer".
     rf"|\b{KILL_ACTIVE}\s+{DETERMINER}(?:[\w'-]+\s+){{0,3}}?{PERSON}\b"
     # ... or, in a headline, with no article: "drone kills soldier in Gaza" ("kills rebel
     # fighters" is no single victim: the person word must end the phrase).
-    rf"|\b{KILL_ACTIVE}\s+(?:[\w'-]+\s+){{0,2}}?{PERSON}(?=\s*(?:$|[,;:.]|\s(?:in|at|near|on|"
+    rf"|\b{KILL_ACTIVE}\s+(?:[\w'-]+\s+){{0,3}}?{PERSON}(?=\s*(?:$|[,;:.]|\s(?:in|at|near|on|"
     r"during|after|as|while|with|and|outside|inside|who|\w+ing)\b))"
     # ... or a pronoun: "they kill him and leave his body"; "soldiers shoot man dead".
     rf"|\b{KILL_ACTIVE}\s+(?:him|her)\b"
-    rf"|\b(?:shoot|shoots|shot|shooting)\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}\s+dead\b",
+    rf"|\b(?:shoot|shoots|shot|shooting)\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON}"
+    rf"(?:\s+and\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?{PERSON})?\s+(?:dead|to\s+death)\b"
+    # ... or dead by its adjective, or a body: "a decapitated man", "find the body of a man".
+    rf"|(?:{HEAD}|\b{DETERMINER}){DEAD_ADJ}\s+(?:[\w'-]+\s+){{0,1}}?{PERSON}\b"
+    r"|\b(?:(?:find|finds|found|discover\w*|recover\w*)\s+(?:a\s+|an\s+|the\s+|one\s+)?|"
+    r"(?:dump\w*|leave|leaves|left)\s+(?:a|an|the|one)\s+)(?:[\w'-]+\s+){0,2}?(?:body|corpse)\b"
+    rf"|(?:{HEAD}|\b(?:a|the|one)\s+)(?:[\w'-]+\s+){{0,1}}?(?:body|corpse)\s+(?:of\s+(?:{DETERMINER})?"
+    rf"(?:[\w'-]+\s+){{0,2}}?{PERSON}\b|"
+    r"(?:(?:was|is|has\s+been)\s+)?(?:found|discovered|dumped|recovered|left|abandoned)\b)",
     re.I,
 )
+# Two victims named in the singular: "a soldier and his son", "Woman, child killed".
+# (A comma before an article is an apposition: "a soldier, a father of three, was killed".)
+PAIR = re.compile(
+    rf"\b{PERSON}(?:\s+and\s+(?:{DETERMINER})?(?:[\w'-]+\s+){{0,2}}?|,\s+(?:[\w'-]+\s+)?)"
+    rf"{PERSON}\b",
+    re.I,
+)
+# A killing threatened, plotted, tried or wanted is no death: "threatening to assault and murder
+# the mayor", "a plot to kill the president", "attempted murder of a judge".
+UNREAL_KILLING = re.compile(
+    r"\b(?:threat\w*|plot\w*|plan\w*|conspir\w*|attempt\w*|tr(?:y|ies|ied|ying)|vow\w*|"
+    r"want\w*|intend\w*|sought|seek\w*|hire[ds]?|incit\w*|urg(?:e|es|ed|ing)|"
+    r"call(?:s|ed|ing)?\s+for\s+\w+\s+|order(?:s|ed|ing)?\s+\w+\s+|failed|bid|wish\w*)\s+"
+    r"to\s+(?:[\w'-]+,?\s+(?:and\s+|or\s+)?){0,3}?"
+    r"(?:kill|murder|assassinate|execute|behead|massacre|shoot|lynch)\b"
+    r"|\b(?:attempted|attempt\s+to)\s+(?:murder|assassinat\w*|kill)\b"
+    r"|\b(?:murder|assassination|kill)\s+(?:plot|attempt|threats?|bid)\b",
+    re.I,
+)
+
+
 # Two counts of one toll: "2 soldiers and 3 gendarmes killed" is 5 dead.
 SUM = re.compile(
     rf"\b{QUALIFIER}(?P<a>{NUMBER})\s+(?P<gap_a>(?:[\w'’-]+\s+){{0,3}}?)and\s+"
@@ -108,7 +155,6 @@ BEFORE_KILLING = re.compile(
     r"murdered|slain|beheaded|decapitated|dismembered|burned|burnt|shot\s+dead|assassinated)",
     re.I,
 )
-PAIR = re.compile(rf"\band\s+{DETERMINER}", re.I)
 NONE_KILLED = re.compile(
     r"\b(?:no\s+one|nobody|no\s+(?:people|person|one|lives|civilians|soldiers)|none)\s+"
     rf"(?:\w+\s+){{0,2}}?{BE}(?:killed|hurt|injured|harmed|wounded|died)\b|"
@@ -133,13 +179,37 @@ TOTAL = re.compile(
     # Figures over several days or incidents: "in three days", "since Saturday", "raising the toll".
     r"(?:in|during|over|within)\s+(?:the\s+)?(?:past\s+|last\s+)?(?:two|three|four|five|six|seven|"
     r"eight|nine|ten|several|few|\d+)\s+(?:consecutive\s+|successive\s+)?(?:days|weeks|months)|"
-    r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday))\b",
+    r"since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday)|"
+    r"in\s+(?:just\s+)?(?:(?:over|under|less\s+than|more\s+than)\s+)?(?:a|one)\s+week\b(?!\s+ago)|"
+    r"in\s+(?:a\s+)?week\s+of\b|"
+    # A day's toll over a country, by kind of victim: "33 were killed yesterday including 5
+    # members of the regime forces and 27 other people", "... in different circumstances".
+    r"killed\s+(?:yesterday|today)\b.{0,80}?\bincluding\b.*?\bother\s+(?:people|persons|civilians|"
+    r"citizens|circumstances)|(?:different|various)\s+circumstances)\b",
     re.I,
 )
 # A running total after the incident's own figure: "kills 14 and raises the death toll to 225".
 RAISE = re.compile(
     r"\b(?:(?:rais|bring|tak|push)(?:e|es|ed|ing)\s+(?:(?:the|their|its)\s+)?"
-    r"(?:\w+\s+){0,3}?(?:toll|number|total|tally))\b",
+    r"(?:\w+\s+){0,3}?(?:toll|number|total|tally)|(?:rais|bring|push)(?:e|es|ed|ing)\s+to\s+"
+    r"(?=[^.;]{0,60}?\b(?:the|that)\s+(?:\w+\s+)?(?:toll|number|total|tally)))\b",
+    re.I,
+)
+# The raised figure itself: "more casualties raise the death toll to 18", "the death of a woman
+# raises to 11 the number of people killed", "raise the number 4".
+RAISED_TO = re.compile(
+    rf"\w+\s+(?:[^.;]{{0,160}}?\bto\s+{QUALIFIER}(?P<n>{NUMBER})\b|(?:(?:the|their|its)\s+)?"
+    rf"(?:\w+\s+){{0,3}}?(?:toll|number|total|tally)\s+(?P<m>\d+)\b)",
+    re.I,
+)
+# A death told before the raise: the raised figure counts the dead, not strikes or the displaced.
+DEATH_BEFORE = re.compile(
+    r"\b(?:casualt\w+|deaths?|dead|killed|killing|martyr\w*|victims?|losses|massacre\w*)\b",
+    re.I,
+)
+NOT_PEOPLE_AFTER = re.compile(
+    r"\s*(?:[\w-]+\s+)?(?:strikes|airstrikes|raids|shells|missiles|rockets|barrels|attacks|"
+    r"displaced|houses|homes|km|%)",
     re.I,
 )
 # A past year marks an earlier event: "a 2018 earthquake ... killed more than 4,000".
@@ -178,7 +248,7 @@ def historical(sentence: str, year: int | None) -> bool:
 
 
 VERB_IN_GAP = re.compile(
-    r"\b(?:and|killed|killing|kill|wounded|wounding|injured|injuring|dead|said|after|before|when|"
+    r"\w+ed,?\s+and\b|\band\s*$|\b(?:killed|killing|kill|wounded|wounding|injured|injuring|dead|said|after|before|when|"
     r"while|but|because|"
     r"were|was|jan\w*|feb\w*|march|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|nov\w*|"
     r"dec\w*)\b|\d",
@@ -189,6 +259,10 @@ DEATH_CUE = re.compile(
     r"executed|shot\s+dead|(?:shot|beaten|stabbed)\s+to\s+death|beheaded|"
     r"found\s+dead|bodies|martyr(?:ed|s)?)\b",
     re.I,
+)
+# The dead and the hurt together: a death reported, its count unknown.
+KILLED_AND_HURT = re.compile(
+    r"\b(?:killed|killing|kills?|dead|deaths|casualties)\s+(?:and|or)\s+(?:injur|wound)", re.I
 )
 BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})", re.I)
 # Nouns that a number may count without being people.
@@ -207,6 +281,7 @@ class Casualties:
     fatalities: int | None = None
     injured: int | None = None
     mentions_death: bool = False  # a death is reported even when the count is unknown
+    revised: bool = False  # the figure is a toll raised since the first reports
 
 
 # Every figure pattern needs a number or a quantity word: most sentences have none.
@@ -345,6 +420,8 @@ GATE = (
     "assassin",
     "corpse",
     "gunned",
+    "decapitat",
+    "dismember",
 )
 
 
@@ -352,6 +429,18 @@ def own_part(sentence: str) -> str:
     """The sentence up to a running total: "kills 14 and raises the toll to 225 in 8 days"."""
     raised = RAISE.search(sentence)
     return sentence[: raised.start()] if raised else sentence
+
+
+def raised_toll(sentence: str) -> int | None:
+    """The incident's toll as raised by later deaths, when the sentence states no other figure
+    and no span of time: "more casualties raise the death toll to 18 in Yarmouk camp"."""
+    raised = RAISE.search(sentence)
+    if raised is None or TOTAL.search(sentence) or not DEATH_BEFORE.search(sentence, 0, raised.start()):
+        return None
+    m = RAISED_TO.match(sentence, raised.start())
+    if m is None or NOT_PEOPLE_AFTER.match(sentence, m.end()):
+        return None
+    return parse_number(m.group("n") or m.group("m"))
 
 
 def context_only(sentence: str) -> bool:
@@ -381,10 +470,12 @@ def casualties(sentence: str) -> Casualties:
     low = sentence.lower()
     if not any(g in low for g in GATE):
         return Casualties()
-    sentence = own_part(sentence)
+    whole, sentence = sentence, own_part(sentence)
     if TOTAL.search(sentence):
         return Casualties()
     sentence = BEFORE_KILLING.sub("", BETWEEN.sub(r"\1 to \2", sentence))
+    if "to " in sentence or "attempt" in sentence or "plot" in sentence:
+        sentence = UNREAL_KILLING.sub(lambda m: " " * len(m.group(0)), sentence)
     original, negated = sentence, NONE_KILLED.search(sentence)
     if negated:
         sentence = NONE_KILLED.sub(lambda m: " " * len(m.group(0)), sentence)
@@ -400,11 +491,20 @@ def casualties(sentence: str) -> Casualties:
     if not dead and (single := SINGLE.search(sentence)):
         # "a soldier and his son were killed": two people, each named in the singular.
         dead, fatal = [2 if PAIR.search(single.group(0)) else 1], True
+    revised = False
+    if not dead and whole is not sentence and (toll := raised_toll(whole)) is not None:
+        dead, fatal, revised = [toll], True, True
     fatalities = max(dead) if dead else None
     injured = max(hurt) if hurt else None
+    revised = revised or (fatalities is not None and ROSE.search(sentence) is not None)
     if fatalities is None and negated:
         fatalities = 0
     if injured is None and NONE_HURT.search(original):
         injured = 0
-    fatal = fatal or bool(fatalities) or bool(DEATH_CUE.search(sentence))
-    return Casualties(fatalities, injured, fatal)
+    fatal = (
+        fatal
+        or bool(fatalities)
+        or bool(DEATH_CUE.search(sentence))
+        or bool(KILLED_AND_HURT.search(sentence))
+    )
+    return Casualties(fatalities, injured, fatal, revised)

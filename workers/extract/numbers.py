@@ -73,7 +73,7 @@ NUMBER = (
     r"dozens|tens|scores|hundreds|thousands|several)"
 )
 QUALIFIER = (
-    r"(?:(?:at\s+least|more\s+than|over|nearly|almost|about|around|some|roughly|"
+    r"(?:(?:at\s+least|more\s+than|over|nearly|near|almost|about|around|some|roughly|"
     r"approximately|up\s+to|as\s+many\s+as|an\s+estimated|a\s+total\s+of|another|"
     r"upwards\s+of|close\s+to|fewer\s+than|less\s+than|an?\s+additional)\s+)?"
 )
