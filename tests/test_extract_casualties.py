@@ -133,7 +133,9 @@ def test_dead_and_wounded_together_give_no_count_of_the_dead():
 
     both = casualties("6 people were killed and injured in an explosion of mines in Deir Ezzor")
     assert both.fatalities is None and both.mentions_death
-    assert casualties("10 casualties and injuries in raids on a village in Idlib").fatalities is None
+    assert (
+        casualties("10 casualties and injuries in raids on a village in Idlib").fatalities is None
+    )
     assert casualties("3 killed and 5 injured in a blast in Kabul").fatalities == 3
 
 
@@ -145,7 +147,9 @@ def test_a_day_s_toll_over_a_country_or_a_week_is_no_incident():
         "loyal to them and 27 other people"
     )
     assert casualties(daily).fatalities is None
-    assert casualties("About 60 junta troops killed in week of resistance attacks").fatalities is None
+    assert (
+        casualties("About 60 junta troops killed in week of resistance attacks").fatalities is None
+    )
     one = "Five people were killed yesterday, including two children, when a bomb exploded"
     assert casualties(one).fatalities == 5
 
@@ -155,15 +159,21 @@ def test_a_raised_toll_is_the_incident_s_latest_figure():
 
     raised = casualties("Massacre in Yarmouk camp raises the death toll to 18")
     assert raised.fatalities == 18 and raised.revised
-    assert casualties("The death of a woman raises to 11 the number of people killed").fatalities == 11
+    assert (
+        casualties("The death of a woman raises to 11 the number of people killed").fatalities == 11
+    )
     # A running total after the incident's own figure stays context.
-    assert casualties("Airstrike kills 14 and raises the death toll to 225 in 8 days").fatalities == 14
+    assert (
+        casualties("Airstrike kills 14 and raises the death toll to 225 in 8 days").fatalities == 14
+    )
     strikes = "Airstrikes target the basin and raise their number to more than 200 strikes"
     assert casualties(strikes).fatalities is None
 
 
 def test_a_raised_toll_replaces_the_first_report_s_figure():
-    e = top("17 massacred at a fiesta in Torreon, Coahuila; Death toll in Torreon massacre rises to 18")
+    e = top(
+        "17 massacred at a fiesta in Torreon, Coahuila; Death toll in Torreon massacre rises to 18"
+    )
     assert e.fatalities == 18
 
 

@@ -435,7 +435,11 @@ def raised_toll(sentence: str) -> int | None:
     """The incident's toll as raised by later deaths, when the sentence states no other figure
     and no span of time: "more casualties raise the death toll to 18 in Yarmouk camp"."""
     raised = RAISE.search(sentence)
-    if raised is None or TOTAL.search(sentence) or not DEATH_BEFORE.search(sentence, 0, raised.start()):
+    if (
+        raised is None
+        or TOTAL.search(sentence)
+        or not DEATH_BEFORE.search(sentence, 0, raised.start())
+    ):
         return None
     m = RAISED_TO.match(sentence, raised.start())
     if m is None or NOT_PEOPLE_AFTER.match(sentence, m.end()):

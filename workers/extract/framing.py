@@ -128,9 +128,7 @@ def disease(text: str) -> bool:
 def never_an_incident(text: str) -> bool:
     """Old history, a court case, one person's knife crime or the page's furniture, whatever
     figures it states."""
-    return (
-        long_ago(text) or framed("LEGAL", text) or framed("FURNITURE", text) or lone_crime(text)
-    )
+    return long_ago(text) or framed("LEGAL", text) or framed("FURNITURE", text) or lone_crime(text)
 
 
 def unreal(text: str) -> bool:
