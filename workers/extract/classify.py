@@ -76,9 +76,9 @@ def literal_prefixes(rx: str) -> list[str] | None:
                 depth += (ch == "(") - (ch == ")")
                 if depth == 0:
                     break
-            if alt[j + 1 : j + 2] in ("?", "*", "{"):  # an optional group: "(?:re)?", "{0,2}"
-                return None
             inner = literal_prefixes(alt[3:j])
+            if alt[j + 1 : j + 2] in ("?", "*", "{"):  # an optional group: "(?:warm )?welcome"
+                inner = _optional_group(inner, alt[j + 1 :])
             if inner is None:
                 return None
             out.extend(inner)
@@ -91,6 +91,20 @@ def literal_prefixes(rx: str) -> list[str] | None:
             return None
         out.append(lit)
     return out
+
+
+def _optional_group(inner: list[str] | None, quantified: str) -> list[str] | None:
+    """The literals a match starts with when the group before quantified may be left out: the
+    group's or those of what follows it. None where that is unknown, and where a literal's
+    first three characters are not all letters or digits: the users of heads_of take the first
+    three characters of a literal for those of the word a match starts (which they are when
+    they are letters or digits), and literals here are a speed-up, so none may be missed."""
+    rest = quantified[quantified.find("}") + 1 :] if quantified[0] == "{" else quantified[1:]
+    after = literal_prefixes(rest) if rest else None
+    if inner is None or after is None:
+        return None
+    both = [*inner, *after]
+    return both if all(WHOLE_HEAD.fullmatch(lit[:3]) for lit in both) else None
 
 
 @lru_cache(maxsize=1)

@@ -70,6 +70,10 @@ ABBREVIATION = re.compile(
     r"\b(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Gen|Lt|Col|Maj|Sgt|Capt|Cpl|Cmdr|Adm|Brig|Gov|Sen|Rep|Prof|Rev|"
     r"Jr|Sr|No|Cd|Sta|Sto|Pres|Insp|Supt)\.$"
 )
+# What the pattern needs to see of a piece: the longest abbreviation, its full stop, the
+# character before it (for the \b) and a line break $ may pass; a search over the whole
+# piece tried every position.
+ABBREVIATION_TAIL = 7
 
 
 def split_sentences(text: str) -> list[str]:
@@ -77,7 +81,7 @@ def split_sentences(text: str) -> list[str]:
     for s in SENTENCE.split(text):
         if s and len(s) > LONG_SENTENCE:
             out.extend(LOOSE_SENTENCE.split(s))
-        elif s and out and ABBREVIATION.search(out[-1]):
+        elif s and out and ABBREVIATION.search(out[-1][-ABBREVIATION_TAIL:]):
             out[-1] = f"{out[-1]} {s}"  # the split after an abbreviation was no sentence end
         elif s:
             out.append(s)
