@@ -200,6 +200,9 @@ class CueIndex:
     # "on strike"): those literals are looked for anywhere (cue number, literals).
     anywhere: tuple[tuple[int, tuple[str, ...]], ...]
     always: tuple[int, ...]  # cues with no literals: always scanned
+    # For the cues in anywhere: a word with one of a cue's heads lets its literals count
+    # (head -> cue numbers; see _plain).
+    headed: dict[str, tuple[int, ...]]
 
 
 LEAD_WORD = re.compile(r"[a-z0-9]+")
@@ -208,7 +211,7 @@ LEAD_WORD = re.compile(r"[a-z0-9]+")
 @lru_cache(maxsize=1)
 def cue_index() -> CueIndex:
     by_head: dict[str, list[tuple[str, bool, str, int]]] = {}
-    anywhere, always = [], []
+    anywhere, always, headed = [], [], {}
     for i, cue in enumerate(cues()):
         if cue.by_head is None:
             always.append(i)
@@ -216,13 +219,38 @@ def cue_index() -> CueIndex:
         for head, lits in cue.by_head.items():
             if head == ANY_HEAD:
                 anywhere.append((i, lits))
+                for h in cue.heads or ():
+                    headed.setdefault(h, []).append(i)
                 continue
             for lit in lits:
                 word = LEAD_WORD.match(lit)
                 assert word is not None  # the literal's head is three letters or digits
                 whole = word.end() < len(lit)
                 by_head.setdefault(head, []).append((word.group(0), whole, lit, i))
-    return CueIndex({h: tuple(v) for h, v in by_head.items()}, tuple(anywhere), tuple(always))
+    return CueIndex(
+        {h: tuple(v) for h, v in by_head.items()},
+        tuple(anywhere),
+        tuple(always),
+        {h: tuple(v) for h, v in headed.items()},
+    )
+
+
+HEADED = ""  # in place of a literal: the word has a head of the cue (CueIndex.headed)
+
+
+@lru_cache(maxsize=20_000)
+def _word_literals(word: str) -> tuple[tuple[str, int], ...]:
+    """(literal, cue number) for the literals that may start at the word (see CueIndex), and
+    (HEADED, cue number) for the anywhere cues it has a head of; for most words none.
+    Cached: the words of a text are mostly words of the texts before it."""
+    idx, head = cue_index(), word[:3]
+    found = [
+        (lit, i)
+        for key, whole, lit, i in idx.by_head.get(head, ())
+        if (word == key if whole else word.startswith(key))
+    ]
+    found.extend((HEADED, i) for i in idx.headed.get(head, ()))
+    return tuple(found)
 
 
 def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
@@ -234,24 +262,23 @@ def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
     """
     idx, words = cue_index(), set(HEAD_WORD.findall(low))
     starts: dict[int, list[int]] = {}
-    for w in words:
-        for key, whole, lit, i in idx.by_head.get(w[:3], ()):
-            if w == key if whole else w.startswith(key):
-                at = low.find(lit)  # a literal of several words may still be missing
-                if at >= 0:
-                    starts.setdefault(i, []).append(at)
-    present: frozenset[str] | None = None
-    for i, lits in idx.anywhere:
-        where = [a for a in map(low.find, lits) if a >= 0]
-        if not where:
-            continue
-        if i not in starts:
-            # As score() always did: such a cue needs one of its heads among the word heads.
-            present = present or frozenset(w[:3] for w in words)
-            heads = cues()[i].heads
-            if heads is not None and heads.isdisjoint(present):
+    headed: set[int] = set()
+    # (filter and map run in C: most words start no literal, and cost no Python step.)
+    for found in filter(None, map(_word_literals, words)):
+        for lit, i in found:
+            if lit == HEADED:
+                headed.add(i)
                 continue
-        starts.setdefault(i, []).extend(where)
+            at = low.find(lit)  # a literal of several words may still be missing
+            if at >= 0:
+                starts.setdefault(i, []).append(at)
+    for i, lits in idx.anywhere:
+        # As score() always did: such a cue needs one of its heads among the word heads.
+        if i not in starts and i not in headed and cues()[i].heads is not None:
+            continue
+        where = [a for a in map(low.find, lits) if a >= 0]
+        if where:
+            starts.setdefault(i, []).extend(where)
     out = [(i, min(at) if ascii_text else 0) for i, at in starts.items()]
     out.extend((i, 0) for i in idx.always)
     return sorted(out)
