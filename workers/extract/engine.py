@@ -85,7 +85,7 @@ def split_sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {s}"  # the split after an abbreviation was no sentence end
         elif s:
             out.append(s)
-    return [s.strip() for s in out if len(s.strip()) > 3]
+    return [s for s in map(str.strip, out) if len(s) > 3]
 
 
 WORD = re.compile(r"[a-z]+")
@@ -303,12 +303,15 @@ VIOLENCE = re.compile(
 )
 
 
+HEADLINES = re.compile(r";|\n+")
+
+
 def english_parts(text: str, default: str | None = None) -> str:
     """The parts of a short multi-part text (headlines joined by ';') that are in English, or
     in no clear language when the default is English; "" for one part or a long text."""
     if len(text) > SHORT_TEXT:
         return ""
-    parts = [p for p in re.split(r";|\n+", text) if p.strip()]
+    parts = [p for p in HEADLINES.split(text) if p.strip()]
     if len(parts) < 2:
         return ""
     return "; ".join(p for p in parts if (detect_language(p) or default) == "en")

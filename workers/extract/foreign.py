@@ -172,15 +172,21 @@ def score(lex: Lexicon, text: str) -> dict[str, float]:
     return scores
 
 
+SEPARATORS = re.compile(r"[.,]")  # of thousands: "1.200"
+NUMBER_JOIN = re.compile(r"-|\s+(?:et|y|e)\s+")
+DIGIT = re.compile(r"\d")
+PERCENT_OR_AGE = re.compile(r"\s*(?:%|ans\b|años\b|anos\b)")
+
+
 def parse_number(lex: Lexicon, text: str) -> int | None:
     """'vingt-cinq' -> 25, 'treinta y dos' -> 32, '1.200' -> 1200; None for 'des', 'muchos'."""
     text = text.strip().lower()
     if text[:1].isdigit():
-        return int(re.sub(r"[.,]", "", text))
+        return int(SEPARATORS.sub("", text))
     if text in lex.numbers:
         return lex.numbers[text]
     total = 0
-    for part in re.split(r"-|\s+(?:et|y|e)\s+", text):
+    for part in NUMBER_JOIN.split(text):
         value = lex.numbers.get(part)
         if value is None:
             return None
@@ -193,12 +199,10 @@ def _figures(lex: Lexicon, patterns: tuple[re.Pattern[str], ...], text: str) -> 
     for pattern in patterns:
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
-            if re.search(r"\d", gap) or lex.gap_stop.search(gap) or lex.not_people.search(gap):
+            if DIGIT.search(gap) or lex.gap_stop.search(gap) or lex.not_people.search(gap):
                 continue
             after = text[m.end("n") : m.end("n") + 12]
-            if lex.not_people.match(after.strip()) or re.match(
-                r"\s*(?:%|ans\b|años\b|anos\b)", after
-            ):
+            if lex.not_people.match(after.strip()) or PERCENT_OR_AGE.match(after):
                 continue  # "15 têtes de bœufs abattus", "un joven de 20 años"
             if lex.part_of.search(text[: m.start()].rsplit(",", 1)[-1]):
                 continue  # "dont deux enfants": already in the count before it

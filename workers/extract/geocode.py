@@ -113,12 +113,12 @@ def _foreign_name_piece(tokens: list[str], i: int, j: int) -> bool:
 
 def country_context(text: str) -> Counter[str]:
     """How often each country is named or implied (demonyms, capitals) in the article."""
-    counts = Counter[str]()
+    found: list[str] = []  # in order, then counted at once (the same Counter, built in C)
     for m in NAME.finditer(text):
-        if SITE_AFTER.match(text[m.end() : m.end() + 20]):
-            continue
-        counts.update(_run_countries(m.group(0)))
-    return counts
+        countries = _run_countries(m.group(0))
+        if countries and not SITE_AFTER.match(text[m.end() : m.end() + 20]):
+            found.extend(countries)
+    return Counter(found)
 
 
 @lru_cache(maxsize=100_000)
@@ -138,9 +138,12 @@ def _lookup(text: str, key: str) -> list[Place]:
     return gazetteer().lookup(SUN_ARTICLE.sub(lambda m: f"a{m.group(1)} ", folded))
 
 
+RUN_WORD = re.compile(r"\S+")
+
+
 def _candidates(run: str) -> list[tuple[int, int, str]]:
     """Word n-grams of a capitalised run, longest first: (start offset, end offset, text)."""
-    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", run)]
+    spans = [m.span() for m in RUN_WORD.finditer(run)]
     out = []
     for n in range(len(spans), 0, -1):
         for i in range(len(spans) - n + 1):
