@@ -75,10 +75,35 @@ def _words(rx: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{rx})\b", re.I)
 
 
-@lru_cache(maxsize=16)
+def _lowered(rx: str) -> str | None:
+    """rx with its capitals in lower case, where they are plain letters to match: not in an
+    escape ("\\W"), a class ("[A-Z]" is no "[a-z]" once outside ASCII) or a group's name;
+    None where they are not. Under re.I a capital matches what its lower case matches."""
+    if "(?P" in rx:
+        return None
+    out, i, in_class = [], 0, False
+    while i < len(rx):
+        ch = rx[i]
+        if ch == "\\":
+            out.append(rx[i : i + 2])
+            i += 2
+            continue
+        if ch.lower() != ch and in_class:
+            return None
+        in_class = (in_class and ch != "]") or (not in_class and ch == "[")
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)  # the lexicons' patterns: a few dozen
 def _lower_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The pattern without re.I, for lower-cased text, where that finds the same (caseless)."""
-    return re.compile(pattern.pattern) if caseless(pattern.pattern) else None
+    """The pattern without re.I, for lower-cased text, where that finds the same (caseless):
+    its capitals, if any, lower-cased (see _lowered)."""
+    if pattern.flags & ~(re.I | re.U) or not pattern.flags & re.I:
+        return None  # (flags the pattern below would not have; case that matters)
+    lowered = _lowered(pattern.pattern)
+    return re.compile(lowered) if lowered is not None and caseless(lowered) else None
 
 
 def _has_cue(pattern: re.Pattern[str], sentence: str) -> bool:
@@ -165,8 +190,11 @@ def languages() -> frozenset[str]:
 def score(lex: Lexicon, text: str) -> dict[str, float]:
     """Sum of cue weights per code, a cue counting once plus a little per repeat (as classify)."""
     scores: dict[str, float] = {}
+    # Lower-cased, with patterns to match (see _has_cue): the same matches, found sooner.
+    low = text.lower() if text.isascii() or not CASE_TWINS.search(text) else None
     for code, weight, pattern in lex.cues:
-        hits = len(pattern.findall(text))
+        lower = _lower_pattern(pattern) if low is not None else None
+        hits = len(lower.findall(low) if lower is not None else pattern.findall(text))
         if hits:
             scores[code] = scores.get(code, 0.0) + weight * (1 + 0.25 * min(hits - 1, 2))
     return scores
