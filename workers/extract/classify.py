@@ -350,12 +350,21 @@ def pattern_literals() -> dict[str, tuple[str, ...] | None]:
 def matches(name: str, text: str) -> bool:
     """Whether the named interaction pattern occurs in text."""
     lits = pattern_literals()[name]
-    if lits is not None and (text.isascii() or CASE_TWINS.search(text) is None):
-        # A match starts with one of the literals, lower-cased: most texts have none of them.
+    if text.isascii() or CASE_TWINS.search(text) is None:
         low = text.lower()
-        if not any(lit in low for lit in lits):
+        # A match starts with one of the literals, lower-cased: most texts have none of them.
+        if lits is not None and not any(map(low.__contains__, lits)):
             return False
+        lower = lower_patterns()[name]
+        if lower is not None:
+            return lower.search(low) is not None
     return patterns()[name].search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def lower_patterns() -> dict[str, re.Pattern[str] | None]:
+    """The interaction patterns without re.I, for lower-cased text, where that finds the same."""
+    return {name: re.compile(rx) if caseless(rx) else None for name, rx in rows("interactions.tsv")}
 
 
 PASSIVE = re.compile(r"\b(?:was|were|been|being)\s+(?:\w+\s+)?$", re.I)
