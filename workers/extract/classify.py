@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from .lexicon import rows
 
@@ -253,15 +254,21 @@ def _word_literals(word: str) -> tuple[tuple[str, int], ...]:
     return tuple(found)
 
 
-def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
+# (cue number, where to start scanning, the literals a match may start with or None: any)
+Scan = tuple[int, int, tuple[str, ...] | None]
+
+
+def _plain(low: str, ascii_text: bool) -> list[Scan]:
     """The cues that can match a text without CASE_TWINS, with where to start scanning, in order.
 
     One pass over the text's distinct words: a match starts a word with one of its cue's
     literals (see _first_literal), so a cue none of whose literals starts a word, or is one,
-    has no match; no match starts before the first of the literals that does.
+    has no match; no match starts before the first of the literals that does, nor anywhere
+    but at one of those literals (the cues of idx.anywhere aside: they are scanned).
     """
     idx, words = cue_index(), set(HEAD_WORD.findall(low))
     starts: dict[int, list[int]] = {}
+    found_lits: dict[int, list[str]] = {}
     headed: set[int] = set()
     # (filter and map run in C: most words start no literal, and cost no Python step.)
     for found in filter(None, map(_word_literals, words)):
@@ -272,6 +279,8 @@ def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
             at = low.find(lit)  # a literal of several words may still be missing
             if at >= 0:
                 starts.setdefault(i, []).append(at)
+                found_lits.setdefault(i, []).append(lit)
+    scanned: set[int] = set()
     for i, lits in idx.anywhere:
         # As score() always did: such a cue needs one of its heads among the word heads.
         if i not in starts and i not in headed and cues()[i].heads is not None:
@@ -279,12 +288,41 @@ def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
         where = [a for a in map(low.find, lits) if a >= 0]
         if where:
             starts.setdefault(i, []).extend(where)
-    out = [(i, min(at) if ascii_text else 0) for i, at in starts.items()]
-    out.extend((i, 0) for i in idx.always)
-    return sorted(out)
+            scanned.add(i)
+    out: list[Scan] = [
+        (i, min(at) if ascii_text else 0, None if i in scanned else tuple(found_lits[i]))
+        for i, at in starts.items()
+    ]
+    out.extend((i, 0, None) for i in idx.always)
+    return sorted(out, key=itemgetter(0))
 
 
-def _other(text: str, low: str) -> list[tuple[int, int]]:
+MAX_HITS = 3  # score() tells one, two, and three or more matches of a cue apart
+
+
+def _hits_at(pattern: re.Pattern[str], low: str, lits: tuple[str, ...]) -> int:
+    """len(pattern.findall(low)), counted up to MAX_HITS, for a pattern every match of which
+    starts with one of lits: tried where they are, not at every position of the text."""
+    places: set[int] = set()
+    for lit in lits:
+        at = low.find(lit)
+        while at >= 0:
+            places.add(at)
+            at = low.find(lit, at + 1)
+    hits, end = 0, 0
+    for at in sorted(places):
+        if at < end:
+            continue  # inside the last match: findall goes on after it
+        m = pattern.match(low, at)  # (\b still looks at the character before at)
+        if m:
+            hits += 1
+            if hits == MAX_HITS:
+                break
+            end = m.end()  # (no match is empty: each starts with a literal)
+    return hits
+
+
+def _other(text: str, low: str) -> list[Scan]:
     """The cues that may match a text with CASE_TWINS (lower() may move offsets): a looser test."""
     present = word_heads(text)
     out = []
@@ -292,7 +330,7 @@ def _other(text: str, low: str) -> list[tuple[int, int]]:
         if cue.heads is not None and cue.heads.isdisjoint(present):
             continue
         if cue.literals is None or any(lit in low for lit in cue.literals):
-            out.append((i, 0))
+            out.append((i, 0, None))
     return out
 
 
@@ -304,9 +342,11 @@ def score(text: str) -> dict[str, float]:
     plain = ascii_text or CASE_TWINS.search(text) is None
     all_cues = cues()
     # (\b at start still looks at the character before it, so the matches are the same.)
-    for i, start in _plain(low, ascii_text) if plain else _other(text, low):
+    for i, start, lits in _plain(low, ascii_text) if plain else _other(text, low):
         cue = all_cues[i]
-        if plain and cue.lower_pattern is not None:
+        if plain and cue.lower_pattern is not None and lits is not None:
+            hits = _hits_at(cue.lower_pattern, low, lits)
+        elif plain and cue.lower_pattern is not None:
             hits = len(cue.lower_pattern.findall(low, start))
         else:
             hits = len(cue.pattern.findall(text, start))
