@@ -76,7 +76,8 @@ def test_foreign_cue_scores_are_those_of_the_patterns_with_re_i():
         "Les FACA ont attaqué les positions des rebelles à Bambari, tuant trois civils.",
         "ATAQUE armado: mataron a dos policías en Culiacán y hubo enfrentamientos.",
         "Homens armados atacaram a aldeia; explosões e TIROTEIOS deixaram mortos.",
-        "Trois \u212ailled", *TRICKY,
+        "Trois \u212ailled",
+        *TRICKY,
     ]
     for lex in foreign.lexicons().values():
         for text in sentences:

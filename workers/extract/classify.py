@@ -212,7 +212,7 @@ LEAD_WORD = re.compile(r"[a-z0-9]+")
 @lru_cache(maxsize=1)
 def cue_index() -> CueIndex:
     by_head: dict[str, list[tuple[str, bool, str, int]]] = {}
-    anywhere, always, headed = [], [], {}
+    anywhere, always, headed = [], [], dict[str, list[int]]()
     for i, cue in enumerate(cues()):
         if cue.by_head is None:
             always.append(i)
@@ -325,7 +325,7 @@ def _hits_at(pattern: re.Pattern[str], low: str, lits: tuple[str, ...]) -> int:
 def _other(text: str, low: str) -> list[Scan]:
     """The cues that may match a text with CASE_TWINS (lower() may move offsets): a looser test."""
     present = word_heads(text)
-    out = []
+    out: list[Scan] = []
     for i, cue in enumerate(cues()):
         if cue.heads is not None and cue.heads.isdisjoint(present):
             continue

@@ -131,17 +131,20 @@ def trigger_words(text: str) -> re.Pattern[str] | None:
 LETTERS = re.compile(r"[a-z]+")
 
 
+Trie = dict[str, "Trie"]  # next letter -> the rest; "" -> {} where a word ends
+
+
 def _trie(words: list[str]) -> str:
     """words as one regex of nested alternatives by common prefix ("ab(?:c|d)"): the regex
     engine tries the next letter once, not every word that shares the letters before it."""
-    root: dict[str, dict] = {}
+    root: Trie = {}
     for w in words:
         node = root
         for ch in w:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def alternatives(node: dict[str, dict]) -> str:
+    def alternatives(node: Trie) -> str:
         alts = [re.escape(ch) + alternatives(rest) for ch, rest in sorted(node.items()) if ch]
         if not alts:
             return ""

@@ -194,7 +194,10 @@ def score(lex: Lexicon, text: str) -> dict[str, float]:
     low = text.lower() if text.isascii() or not CASE_TWINS.search(text) else None
     for code, weight, pattern in lex.cues:
         lower = _lower_pattern(pattern) if low is not None else None
-        hits = len(lower.findall(low) if lower is not None else pattern.findall(text))
+        if lower is not None and low is not None:
+            hits = len(lower.findall(low))
+        else:
+            hits = len(pattern.findall(text))
         if hits:
             scores[code] = scores.get(code, 0.0) + weight * (1 + 0.25 * min(hits - 1, 2))
     return scores
