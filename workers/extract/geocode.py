@@ -122,8 +122,15 @@ def country_context(text: str) -> Counter[str]:
 
 
 @lru_cache(maxsize=100_000)
+def _keys(text: str) -> tuple[str, str | None]:
+    """The name's gazetteer key, and its place_key where that has the article "al" inside (for
+    _lookup: most names have none, and most n-grams of a run are no place, looked up again)."""
+    folded = place_key(text)
+    return compact_key(folded), (folded if " al " in folded else None)
+
+
 def _key(text: str) -> str:
-    return compact_key(place_key(text))
+    return _keys(text)[0]
 
 
 # The Arabic article before a "sun letter" takes its sound: "al-Shughur" is written "ash-Shughur".
@@ -133,7 +140,8 @@ SUN_ARTICLE = re.compile(r"\bal (?=(sh|th|dh|[tdrzsn]))")
 def _lookup(text: str, key: str) -> list[Place]:
     """The places a name's key names; else, for "Jisr al-Shughur", those of "Jisr ash-Shughur"."""
     found = gazetteer().lookup(key)
-    if found or " al " not in (folded := place_key(text)):
+    folded = _keys(text)[1]
+    if found or folded is None:
         return found
     return gazetteer().lookup(SUN_ARTICLE.sub(lambda m: f"a{m.group(1)} ", folded))
 
@@ -264,13 +272,13 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
         taken_until = -1
         for s, e, text in _candidates(run.group(0)):
             start = run.start() + s
-            if start < taken_until or not text or _inside_name(run.group(0), s, e):
+            if start < taken_until or not text:
                 continue
             key = _key(text)
             if not key or key in g.stop or len(key) < 3:
                 continue
             places = _lookup(text, key)
-            if not places:
+            if not places or _inside_name(run.group(0), s, e):
                 continue  # most n-grams name no place: skip the context checks below
             end = run.start() + e
             after, before = sentence[end : end + 30], sentence[max(0, start - 60) : start]
