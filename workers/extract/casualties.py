@@ -447,9 +447,19 @@ def raised_toll(sentence: str) -> int | None:
     return parse_number(m.group("n") or m.group("m"))
 
 
+# The same without re.I, for lower-cased text without CASE_TWINS (see classify.caseless):
+# context_only reads every candidate sentence, and these run twice as fast.
+TOTAL_LOWER = re.compile(TOTAL.pattern) if caseless(TOTAL.pattern) else None
+RAISE_LOWER = re.compile(RAISE.pattern) if caseless(RAISE.pattern) else None
+
+
 def context_only(sentence: str) -> bool:
     """The sentence gives a total over days, months or a war, not one incident's figure."""
-    return TOTAL.search(own_part(sentence)) is not None
+    if TOTAL_LOWER is None or RAISE_LOWER is None or not _plain(sentence):
+        return TOTAL.search(own_part(sentence)) is not None
+    low = sentence.lower()  # (its offsets are the sentence's: an end is the own part's end)
+    raised = RAISE_LOWER.search(low)
+    return TOTAL_LOWER.search(low, 0, raised.start() if raised else len(low)) is not None
 
 
 def _sums(sentence: str) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from .lexicon import rows
 
@@ -76,9 +77,9 @@ def literal_prefixes(rx: str) -> list[str] | None:
                 depth += (ch == "(") - (ch == ")")
                 if depth == 0:
                     break
-            if alt[j + 1 : j + 2] in ("?", "*", "{"):  # an optional group: "(?:re)?", "{0,2}"
-                return None
             inner = literal_prefixes(alt[3:j])
+            if alt[j + 1 : j + 2] in ("?", "*", "{"):  # an optional group: "(?:warm )?welcome"
+                inner = _optional_group(inner, alt[j + 1 :])
             if inner is None:
                 return None
             out.extend(inner)
@@ -91,6 +92,20 @@ def literal_prefixes(rx: str) -> list[str] | None:
             return None
         out.append(lit)
     return out
+
+
+def _optional_group(inner: list[str] | None, quantified: str) -> list[str] | None:
+    """The literals a match starts with when the group before quantified may be left out: the
+    group's or those of what follows it. None where that is unknown, and where a literal's
+    first three characters are not all letters or digits: the users of heads_of take the first
+    three characters of a literal for those of the word a match starts (which they are when
+    they are letters or digits), and literals here are a speed-up, so none may be missed."""
+    rest = quantified[quantified.find("}") + 1 :] if quantified[0] == "{" else quantified[1:]
+    after = literal_prefixes(rest) if rest else None
+    if inner is None or after is None:
+        return None
+    both = [*inner, *after]
+    return both if all(WHOLE_HEAD.fullmatch(lit[:3]) for lit in both) else None
 
 
 @lru_cache(maxsize=1)
@@ -186,6 +201,9 @@ class CueIndex:
     # "on strike"): those literals are looked for anywhere (cue number, literals).
     anywhere: tuple[tuple[int, tuple[str, ...]], ...]
     always: tuple[int, ...]  # cues with no literals: always scanned
+    # For the cues in anywhere: a word with one of a cue's heads lets its literals count
+    # (head -> cue numbers; see _plain).
+    headed: dict[str, tuple[int, ...]]
 
 
 LEAD_WORD = re.compile(r"[a-z0-9]+")
@@ -194,7 +212,7 @@ LEAD_WORD = re.compile(r"[a-z0-9]+")
 @lru_cache(maxsize=1)
 def cue_index() -> CueIndex:
     by_head: dict[str, list[tuple[str, bool, str, int]]] = {}
-    anywhere, always = [], []
+    anywhere, always, headed = [], [], dict[str, list[int]]()
     for i, cue in enumerate(cues()):
         if cue.by_head is None:
             always.append(i)
@@ -202,56 +220,117 @@ def cue_index() -> CueIndex:
         for head, lits in cue.by_head.items():
             if head == ANY_HEAD:
                 anywhere.append((i, lits))
+                for h in cue.heads or ():
+                    headed.setdefault(h, []).append(i)
                 continue
             for lit in lits:
                 word = LEAD_WORD.match(lit)
                 assert word is not None  # the literal's head is three letters or digits
                 whole = word.end() < len(lit)
                 by_head.setdefault(head, []).append((word.group(0), whole, lit, i))
-    return CueIndex({h: tuple(v) for h, v in by_head.items()}, tuple(anywhere), tuple(always))
+    return CueIndex(
+        {h: tuple(v) for h, v in by_head.items()},
+        tuple(anywhere),
+        tuple(always),
+        {h: tuple(v) for h, v in headed.items()},
+    )
 
 
-def _plain(low: str, ascii_text: bool) -> list[tuple[int, int]]:
+HEADED = ""  # in place of a literal: the word has a head of the cue (CueIndex.headed)
+
+
+@lru_cache(maxsize=20_000)
+def _word_literals(word: str) -> tuple[tuple[str, int], ...]:
+    """(literal, cue number) for the literals that may start at the word (see CueIndex), and
+    (HEADED, cue number) for the anywhere cues it has a head of; for most words none.
+    Cached: the words of a text are mostly words of the texts before it."""
+    idx, head = cue_index(), word[:3]
+    found = [
+        (lit, i)
+        for key, whole, lit, i in idx.by_head.get(head, ())
+        if (word == key if whole else word.startswith(key))
+    ]
+    found.extend((HEADED, i) for i in idx.headed.get(head, ()))
+    return tuple(found)
+
+
+# (cue number, where to start scanning, the literals a match may start with or None: any)
+Scan = tuple[int, int, tuple[str, ...] | None]
+
+
+def _plain(low: str, ascii_text: bool) -> list[Scan]:
     """The cues that can match a text without CASE_TWINS, with where to start scanning, in order.
 
     One pass over the text's distinct words: a match starts a word with one of its cue's
     literals (see _first_literal), so a cue none of whose literals starts a word, or is one,
-    has no match; no match starts before the first of the literals that does.
+    has no match; no match starts before the first of the literals that does, nor anywhere
+    but at one of those literals (the cues of idx.anywhere aside: they are scanned).
     """
     idx, words = cue_index(), set(HEAD_WORD.findall(low))
     starts: dict[int, list[int]] = {}
-    for w in words:
-        for key, whole, lit, i in idx.by_head.get(w[:3], ()):
-            if w == key if whole else w.startswith(key):
-                at = low.find(lit)  # a literal of several words may still be missing
-                if at >= 0:
-                    starts.setdefault(i, []).append(at)
-    present: frozenset[str] | None = None
-    for i, lits in idx.anywhere:
-        where = [a for a in map(low.find, lits) if a >= 0]
-        if not where:
-            continue
-        if i not in starts:
-            # As score() always did: such a cue needs one of its heads among the word heads.
-            present = present or frozenset(w[:3] for w in words)
-            heads = cues()[i].heads
-            if heads is not None and heads.isdisjoint(present):
+    found_lits: dict[int, list[str]] = {}
+    headed: set[int] = set()
+    # (filter and map run in C: most words start no literal, and cost no Python step.)
+    for found in filter(None, map(_word_literals, words)):
+        for lit, i in found:
+            if lit == HEADED:
+                headed.add(i)
                 continue
-        starts.setdefault(i, []).extend(where)
-    out = [(i, min(at) if ascii_text else 0) for i, at in starts.items()]
-    out.extend((i, 0) for i in idx.always)
-    return sorted(out)
+            at = low.find(lit)  # a literal of several words may still be missing
+            if at >= 0:
+                starts.setdefault(i, []).append(at)
+                found_lits.setdefault(i, []).append(lit)
+    scanned: set[int] = set()
+    for i, lits in idx.anywhere:
+        # As score() always did: such a cue needs one of its heads among the word heads.
+        if i not in starts and i not in headed and cues()[i].heads is not None:
+            continue
+        where = [a for a in map(low.find, lits) if a >= 0]
+        if where:
+            starts.setdefault(i, []).extend(where)
+            scanned.add(i)
+    out: list[Scan] = [
+        (i, min(at) if ascii_text else 0, None if i in scanned else tuple(found_lits[i]))
+        for i, at in starts.items()
+    ]
+    out.extend((i, 0, None) for i in idx.always)
+    return sorted(out, key=itemgetter(0))
 
 
-def _other(text: str, low: str) -> list[tuple[int, int]]:
+MAX_HITS = 3  # score() tells one, two, and three or more matches of a cue apart
+
+
+def _hits_at(pattern: re.Pattern[str], low: str, lits: tuple[str, ...]) -> int:
+    """len(pattern.findall(low)), counted up to MAX_HITS, for a pattern every match of which
+    starts with one of lits: tried where they are, not at every position of the text."""
+    places: set[int] = set()
+    for lit in lits:
+        at = low.find(lit)
+        while at >= 0:
+            places.add(at)
+            at = low.find(lit, at + 1)
+    hits, end = 0, 0
+    for at in sorted(places):
+        if at < end:
+            continue  # inside the last match: findall goes on after it
+        m = pattern.match(low, at)  # (\b still looks at the character before at)
+        if m:
+            hits += 1
+            if hits == MAX_HITS:
+                break
+            end = m.end()  # (no match is empty: each starts with a literal)
+    return hits
+
+
+def _other(text: str, low: str) -> list[Scan]:
     """The cues that may match a text with CASE_TWINS (lower() may move offsets): a looser test."""
     present = word_heads(text)
-    out = []
+    out: list[Scan] = []
     for i, cue in enumerate(cues()):
         if cue.heads is not None and cue.heads.isdisjoint(present):
             continue
         if cue.literals is None or any(lit in low for lit in cue.literals):
-            out.append((i, 0))
+            out.append((i, 0, None))
     return out
 
 
@@ -263,9 +342,11 @@ def score(text: str) -> dict[str, float]:
     plain = ascii_text or CASE_TWINS.search(text) is None
     all_cues = cues()
     # (\b at start still looks at the character before it, so the matches are the same.)
-    for i, start in _plain(low, ascii_text) if plain else _other(text, low):
+    for i, start, lits in _plain(low, ascii_text) if plain else _other(text, low):
         cue = all_cues[i]
-        if plain and cue.lower_pattern is not None:
+        if plain and cue.lower_pattern is not None and lits is not None:
+            hits = _hits_at(cue.lower_pattern, low, lits)
+        elif plain and cue.lower_pattern is not None:
             hits = len(cue.lower_pattern.findall(low, start))
         else:
             hits = len(cue.pattern.findall(text, start))
@@ -309,12 +390,21 @@ def pattern_literals() -> dict[str, tuple[str, ...] | None]:
 def matches(name: str, text: str) -> bool:
     """Whether the named interaction pattern occurs in text."""
     lits = pattern_literals()[name]
-    if lits is not None and (text.isascii() or CASE_TWINS.search(text) is None):
-        # A match starts with one of the literals, lower-cased: most texts have none of them.
+    if text.isascii() or CASE_TWINS.search(text) is None:
         low = text.lower()
-        if not any(lit in low for lit in lits):
+        # A match starts with one of the literals, lower-cased: most texts have none of them.
+        if lits is not None and not any(map(low.__contains__, lits)):
             return False
+        lower = lower_patterns()[name]
+        if lower is not None:
+            return lower.search(low) is not None
     return patterns()[name].search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def lower_patterns() -> dict[str, re.Pattern[str] | None]:
+    """The interaction patterns without re.I, for lower-cased text, where that finds the same."""
+    return {name: re.compile(rx) if caseless(rx) else None for name, rx in rows("interactions.tsv")}
 
 
 PASSIVE = re.compile(r"\b(?:was|were|been|being)\s+(?:\w+\s+)?$", re.I)

@@ -75,10 +75,35 @@ def _words(rx: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{rx})\b", re.I)
 
 
-@lru_cache(maxsize=16)
+def _lowered(rx: str) -> str | None:
+    """rx with its capitals in lower case, where they are plain letters to match: not in an
+    escape ("\\W"), a class ("[A-Z]" is no "[a-z]" once outside ASCII) or a group's name;
+    None where they are not. Under re.I a capital matches what its lower case matches."""
+    if "(?P" in rx:
+        return None
+    out, i, in_class = [], 0, False
+    while i < len(rx):
+        ch = rx[i]
+        if ch == "\\":
+            out.append(rx[i : i + 2])
+            i += 2
+            continue
+        if ch.lower() != ch and in_class:
+            return None
+        in_class = (in_class and ch != "]") or (not in_class and ch == "[")
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)  # the lexicons' patterns: a few dozen
 def _lower_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """The pattern without re.I, for lower-cased text, where that finds the same (caseless)."""
-    return re.compile(pattern.pattern) if caseless(pattern.pattern) else None
+    """The pattern without re.I, for lower-cased text, where that finds the same (caseless):
+    its capitals, if any, lower-cased (see _lowered)."""
+    if pattern.flags & ~(re.I | re.U) or not pattern.flags & re.I:
+        return None  # (flags the pattern below would not have; case that matters)
+    lowered = _lowered(pattern.pattern)
+    return re.compile(lowered) if lowered is not None and caseless(lowered) else None
 
 
 def _has_cue(pattern: re.Pattern[str], sentence: str) -> bool:
@@ -165,22 +190,34 @@ def languages() -> frozenset[str]:
 def score(lex: Lexicon, text: str) -> dict[str, float]:
     """Sum of cue weights per code, a cue counting once plus a little per repeat (as classify)."""
     scores: dict[str, float] = {}
+    # Lower-cased, with patterns to match (see _has_cue): the same matches, found sooner.
+    low = text.lower() if text.isascii() or not CASE_TWINS.search(text) else None
     for code, weight, pattern in lex.cues:
-        hits = len(pattern.findall(text))
+        lower = _lower_pattern(pattern) if low is not None else None
+        if lower is not None and low is not None:
+            hits = len(lower.findall(low))
+        else:
+            hits = len(pattern.findall(text))
         if hits:
             scores[code] = scores.get(code, 0.0) + weight * (1 + 0.25 * min(hits - 1, 2))
     return scores
+
+
+SEPARATORS = re.compile(r"[.,]")  # of thousands: "1.200"
+NUMBER_JOIN = re.compile(r"-|\s+(?:et|y|e)\s+")
+DIGIT = re.compile(r"\d")
+PERCENT_OR_AGE = re.compile(r"\s*(?:%|ans\b|años\b|anos\b)")
 
 
 def parse_number(lex: Lexicon, text: str) -> int | None:
     """'vingt-cinq' -> 25, 'treinta y dos' -> 32, '1.200' -> 1200; None for 'des', 'muchos'."""
     text = text.strip().lower()
     if text[:1].isdigit():
-        return int(re.sub(r"[.,]", "", text))
+        return int(SEPARATORS.sub("", text))
     if text in lex.numbers:
         return lex.numbers[text]
     total = 0
-    for part in re.split(r"-|\s+(?:et|y|e)\s+", text):
+    for part in NUMBER_JOIN.split(text):
         value = lex.numbers.get(part)
         if value is None:
             return None
@@ -193,12 +230,10 @@ def _figures(lex: Lexicon, patterns: tuple[re.Pattern[str], ...], text: str) -> 
     for pattern in patterns:
         for m in pattern.finditer(text):
             gap = m.groupdict().get("gap") or ""
-            if re.search(r"\d", gap) or lex.gap_stop.search(gap) or lex.not_people.search(gap):
+            if DIGIT.search(gap) or lex.gap_stop.search(gap) or lex.not_people.search(gap):
                 continue
             after = text[m.end("n") : m.end("n") + 12]
-            if lex.not_people.match(after.strip()) or re.match(
-                r"\s*(?:%|ans\b|años\b|anos\b)", after
-            ):
+            if lex.not_people.match(after.strip()) or PERCENT_OR_AGE.match(after):
                 continue  # "15 têtes de bœufs abattus", "un joven de 20 años"
             if lex.part_of.search(text[: m.start()].rsplit(",", 1)[-1]):
                 continue  # "dont deux enfants": already in the count before it

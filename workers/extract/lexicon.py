@@ -10,6 +10,9 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data"
 _APOS = re.compile(r"[’‘ʿʾ`´'\u02bb]")
 _NONWORD = re.compile(r"[^a-z0-9]+")
+_ARTICLE = re.compile(r"^(al|el|ad|ar|as|an|at|ash|az) ")
+_AL = re.compile(r"\b(al|el)(?= )")
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def fold(text: str) -> str:
@@ -28,9 +31,9 @@ def place_key(name: str) -> str:
     a few false matches for far more hits.
     """
     key = fold(name)
-    key = re.sub(r"^(al|el|ad|ar|as|an|at|ash|az) ", "", key)
-    key = re.sub(r"\b(al|el)(?= )", "al", key)
-    return re.sub(r"(.)\1+", r"\1", key)
+    key = _ARTICLE.sub("", key)
+    key = _AL.sub("al", key)
+    return _DOUBLED.sub(r"\1", key)
 
 
 def rows(name: str) -> list[list[str]]:
