@@ -178,3 +178,15 @@ def test_mixed_headlines_read_english_first_then_the_others():
 
 def test_unread_language_yields_nothing():
     assert events("Bei einem Angriff auf ein Dorf in Mali wurden zwei Soldaten getötet") == []
+
+
+def test_a_country_named_as_the_place_is_no_actor_in_other_languages():
+    """'en Centrafrique' is where it happened, not who did it."""
+    found = extract_events(
+        Document(
+            text="Les rebelles ont tué dix villageois à Bambari, en Centrafrique, dimanche.",
+            doc_id="fr",
+        )
+    )
+    assert found and found[0].fatalities == 10
+    assert all(a.name != "Centrafrique" for a in found[0].actors)

@@ -202,8 +202,10 @@ def _longest_name(sentence: str, run: list[re.Match[str]], n: Names) -> tuple[in
 LOCATIVE = re.compile(
     r"\b(?:in|at|near|into|inside|outside|across|throughout|from|to|towards?|within|around|"
     r"of|via|over|off|north|south|east|west|northern|southern|eastern|western|central|"
-    r"borders?\s+with|bordering|war-torn|neighbou?ring|fled|fleeing|flee|entered|left|leaving)"
-    r"\s+(?:the\s+)?$",
+    r"borders?\s+with|bordering|war-torn|neighbou?ring|fled|fleeing|flee|entered|left|leaving|"
+    # The same in the other languages read (foreign.py): "en Centrafrique", "au Mali", "em Angola".
+    r"en|à|au|aux|dans|vers|em|no|na|nos|nas|hacia|desde|del|du|des)"
+    r"\s+(?:the\s+|la\s+|le\s+|el\s+|o\s+|l['’])?$",
     re.I,
 )
 

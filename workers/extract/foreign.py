@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..records import Document, Event
+from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import Casualties
 from .classify import CASE_TWINS, caseless
@@ -33,7 +33,8 @@ from .engine import (
 )
 from .geocode import country_context, mentions, most_specific
 from .language import detect_language, stopwords
-from .lexicon import rows
+from .lexicon import fold, rows
+from .places import gazetteer
 
 PARTS = re.compile(r";|\n+")
 
@@ -314,7 +315,14 @@ def read_sentence(
         eventful = top >= 2 and place is not None and place.cued and (figure or armed)
     if not eventful:
         return None
-    return Sentence(text, scores, cas, place, find_actors(text), True)
+    return Sentence(text, scores, cas, place, _actors(text), True)
+
+
+def _actors(text: str) -> list[Actor]:
+    """The English actor finder's actors, less bare country names: in these languages it cannot
+    tell "Mexico" the state acting from "en Veracruz, México" the place."""
+    words = gazetteer().country_words
+    return [a for a in find_actors(text) if fold(a.name) not in words]
 
 
 # ---- a document ---------------------------------------------------------------------------
