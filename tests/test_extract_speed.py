@@ -135,7 +135,7 @@ FIGURES = [
 
 @pytest.mark.parametrize("text", FIGURES + sentences())
 def test_figures_over_lowered_text_are_those_of_the_text(text):
-    plain = casualties._plain(text)
+    plain = classify.lowers_cleanly(text)
     for patterns, lowered in (
         (casualties.FATAL, casualties.FATAL_LOWER),
         (casualties.INJURED, casualties.INJURED_LOWER),

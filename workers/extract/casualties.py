@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .classify import CASE_TWINS, caseless
+from .classify import caseless, lowers_cleanly
 from .lexicon import words
 from .numbers import NUMBER, QUALIFIER, RANGE, parse_number
 
@@ -330,16 +330,12 @@ HAS_NUMBER = re.compile(rf"\d|\b(?:{'|'.join(QUANTITY_WORDS)})\b", re.I)
 DIGIT = re.compile(r"\d")
 
 
-def _plain(text: str) -> bool:
-    return text.isascii() or CASE_TWINS.search(text) is None
-
-
 def has_number(text: str) -> bool:
     """Whether HAS_NUMBER occurs in text; a digit or the words' absence (as substrings of the
     lower-cased text, sound without CASE_TWINS) decide most texts without that regex's scan."""
     if DIGIT.search(text):
         return True
-    if _plain(text):
+    if lowers_cleanly(text):
         low = text.lower()
         if not any(w in low for w in QUANTITY_WORDS):
             return False
@@ -455,7 +451,7 @@ RAISE_LOWER = re.compile(RAISE.pattern) if caseless(RAISE.pattern) else None
 
 def context_only(sentence: str) -> bool:
     """The sentence gives a total over days, months or a war, not one incident's figure."""
-    if TOTAL_LOWER is None or RAISE_LOWER is None or not _plain(sentence):
+    if TOTAL_LOWER is None or RAISE_LOWER is None or not lowers_cleanly(sentence):
         return TOTAL.search(own_part(sentence)) is not None
     low = sentence.lower()  # (its offsets are the sentence's: an end is the own part's end)
     raised = RAISE_LOWER.search(low)
@@ -484,9 +480,9 @@ def casualties(sentence: str) -> Casualties:
     low = sentence.lower()
     if not any(g in low for g in GATE):
         return Casualties()
-    whole, sentence = sentence, own_part(sentence)
-    if TOTAL.search(sentence):
+    if context_only(sentence):
         return Casualties()
+    whole, sentence = sentence, own_part(sentence)
     sentence = BEFORE_KILLING.sub("", BETWEEN.sub(r"\1 to \2", sentence))
     if "to " in sentence or "attempt" in sentence or "plot" in sentence:
         sentence = UNREAL_KILLING.sub(lambda m: " " * len(m.group(0)), sentence)
@@ -497,7 +493,7 @@ def casualties(sentence: str) -> Casualties:
     hurt: list[int] = []
     fatal = False
     if has_number(sentence):  # every figure pattern needs one
-        lowered = sentence.lower() if _plain(sentence) else None
+        lowered = sentence.lower() if lowers_cleanly(sentence) else None
         dead, fatal = _figures(FATAL, FATAL_LOWER, sentence, lowered)
         if fatal and " and " in sentence:  # (a sum ends in a count of its own)
             dead += _sums(sentence)

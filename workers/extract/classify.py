@@ -154,6 +154,14 @@ WHOLE_HEAD = re.compile(r"[a-z0-9]{3}")
 # The only characters outside ASCII that a case-insensitive pattern lets match an ASCII letter
 # (checked over all of Unicode) and that lower() does not turn into that letter.
 CASE_TWINS = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def lowers_cleanly(text: str) -> bool:
+    """Whether text has no CASE_TWINS: then a caseless pattern over text.lower() finds what it
+    finds with re.I over the text, at the same offsets."""
+    return text.isascii() or CASE_TWINS.search(text) is None
+
+
 ANY_HEAD = ""  # key of the literals whose head is no word's head ("al-", "rp"): always tested
 
 
@@ -339,7 +347,7 @@ def score(text: str) -> dict[str, float]:
     scores: dict[str, float] = {}
     low = text.lower()
     ascii_text = text.isascii()  # then low's offsets are text's
-    plain = ascii_text or CASE_TWINS.search(text) is None
+    plain = lowers_cleanly(text)
     all_cues = cues()
     # (\b at start still looks at the character before it, so the matches are the same.)
     for i, start, lits in _plain(low, ascii_text) if plain else _other(text, low):
@@ -390,7 +398,7 @@ def pattern_literals() -> dict[str, tuple[str, ...] | None]:
 def matches(name: str, text: str) -> bool:
     """Whether the named interaction pattern occurs in text."""
     lits = pattern_literals()[name]
-    if text.isascii() or CASE_TWINS.search(text) is None:
+    if lowers_cleanly(text):
         low = text.lower()
         # A match starts with one of the literals, lower-cased: most texts have none of them.
         if lits is not None and not any(map(low.__contains__, lits)):

@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors, has_party, seat_countries
 from .casualties import TOTAL, Casualties, casualties, context_only, historical
-from .classify import CASE_TWINS, claimed, matches, score, types
+from .classify import claimed, lowers_cleanly, matches, score, types
 from .framing import (
     arrest_context,
     disease,
@@ -182,7 +182,7 @@ def trigger_sentences(text: str, parts: list[str]) -> list[str]:
     punctuation), so each sentence can be tested on its own, with no pattern compiled per
     document. Not with CASE_TWINS in the text: re.I matches them as ASCII letters.
     """
-    if not text.isascii() and CASE_TWINS.search(text):
+    if not lowers_cleanly(text):
         trig = trigger_words(text)
         return [] if trig is None else [t for t in parts if trig.search(t)]
     return [t for t in parts if has_trigger(t)]
@@ -205,12 +205,13 @@ def supported(scores: dict[str, float], text: str) -> dict[str, float]:
     """Drop the cues whose kind of event the sentence gives no ground for.
 
     Diplomacy is between states: two countries (names, demonyms, capitals, seats of government
-    such as "the Kremlin") or one country and an international body, and someone who acts for one of them (a government, an official, a state
-    named as the subject): two place names are no diplomacy, nor is sending migrants home. A
-    disaster must have done something (IMPACT): "hurricane" in a sports score or a stock-market
-    "crash" is no event; an epidemic is no natural disaster; a rocket or shell must have been
-    fired (FIRED), not built or found. Organized crime must be an incident (a seizure,
-    a raid, arrests, a robbery, a killing), not drug prices or a trend.
+    such as "the Kremlin") or one country and an international body, and someone who acts for
+    one of them (a government, an official, a state named as the subject): two place names are
+    no diplomacy, nor is sending migrants home. A disaster must have done something (IMPACT):
+    "hurricane" in a sports score or a stock-market "crash" is no event; an epidemic is no
+    natural disaster; a rocket or shell must have been fired (FIRED), not built or found.
+    Organized crime must be an incident (a seizure, a raid, arrests, a robbery, a killing), not
+    drug prices or a trend.
     """
     if "DIPLO" in scores:
         intl = matches("INTERNATIONAL", text)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from ..records import Actor, Document, Event
 from .actors import find_actors
 from .casualties import Casualties
-from .classify import CASE_TWINS, caseless
+from .classify import caseless, lowers_cleanly
 from .engine import (
     MIN_SCORE,
     SHORT_TEXT,
@@ -110,7 +110,7 @@ def _lower_pattern(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 def _has_cue(pattern: re.Pattern[str], sentence: str) -> bool:
     """pattern.search(sentence), on the lower-cased sentence where that is the same and quicker."""
     low = _lower_pattern(pattern)
-    if low is None or CASE_TWINS.search(sentence):
+    if low is None or not lowers_cleanly(sentence):
         return pattern.search(sentence) is not None
     return low.search(sentence.lower()) is not None
 
@@ -192,7 +192,7 @@ def score(lex: Lexicon, text: str) -> dict[str, float]:
     """Sum of cue weights per code, a cue counting once plus a little per repeat (as classify)."""
     scores: dict[str, float] = {}
     # Lower-cased, with patterns to match (see _has_cue): the same matches, found sooner.
-    low = text.lower() if text.isascii() or not CASE_TWINS.search(text) else None
+    low = text.lower() if lowers_cleanly(text) else None
     for code, weight, pattern in lex.cues:
         lower = _lower_pattern(pattern) if low is not None else None
         if lower is not None and low is not None:
