@@ -83,6 +83,13 @@ class StoreSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    # Events whose confidence (the estimated probability that they are a real incident of
+    # their type) is below this are not stored or published.
+    min_confidence: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
 
@@ -97,6 +104,7 @@ class Settings:
     politeness: PolitenessSettings = field(default_factory=PolitenessSettings)
     websub: WebSubSettings = field(default_factory=WebSubSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
     log: LogSettings = field(default_factory=LogSettings)
 
     def worker_count(self) -> int:
@@ -209,6 +217,7 @@ def _validate(s: Settings) -> Settings:
         ("fetch.max_body_bytes", s.fetch.max_body_bytes > 0, "must be > 0"),
         ("fetch.max_redirects", s.fetch.max_redirects >= 0, "must be >= 0"),
         ("store.window_s", s.store.window_s > 0, "must be > 0"),
+        ("extract.min_confidence", 0 <= s.extract.min_confidence <= 1, "must be 0..1"),
         (
             "log.level",
             s.log.level.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},
