@@ -437,7 +437,15 @@ def document_language(doc: Document, text: str) -> str | None:
 
 
 def extract_events(doc: Document) -> list[Event]:
-    """The incidents a news document reports, as events; [] for a language it cannot read."""
+    """The incidents a news document reports, as events with the model's confidence in each."""
+    from .judge import judged
+
+    return judged(doc, rule_events(doc))
+
+
+def rule_events(doc: Document) -> list[Event]:
+    """The incidents the rules find in a document, with the rules' own confidence; [] for a
+    language they cannot read."""
     text = doc.text or ""
     if not text.strip():
         return []
