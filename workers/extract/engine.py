@@ -470,18 +470,21 @@ def english_events(doc: Document, text: str, language: str) -> list[Event]:
 
     if not text.strip():
         return []
+    from .reading import missed, retyped
+
     parts = split_sentences(text)
     candidates = trigger_sentences(text, parts)  # most sentences of most articles stop here
-    if not candidates:
+    short = len(text) <= SHORT_TEXT
+    if not candidates and not short:
         return []  # (what the steps below make of no candidates)
     # The article's countries, from its title, lead and the sentences that may report events.
     context = country_context("\n".join([doc.title or "", *parts[:2], *candidates]))
     year = int(doc.published[:4]) if doc.published and doc.published[:4].isdigit() else None
     unrest = arrest_context(doc.title, parts[:3])
     sentences = [s for s in (_sentence(t, context, year, unrest) for t in candidates) if s]
-    incidents = [i for i in group(sentences) if any(s.eventful for s in i.sentences)]
-    if not incidents and len(text) <= SHORT_TEXT:
-        incidents = fallback(candidates, context, year)
+    incidents = [retyped(i) for i in group(sentences) if any(s.eventful for s in i.sentences)]
+    if not incidents and short:
+        incidents = fallback(candidates, context, year) or missed(text, context, year)
     for inc in incidents:
         if inc.place is None:
             inc.place = fallback_place(doc.title or "", parts[:2], context)

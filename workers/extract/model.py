@@ -103,6 +103,13 @@ def hard_news(probs: dict[str, float]) -> float:
     return 1.0 - sum(probs.get(t, 0.0) for t in QUIET)
 
 
+@lru_cache(maxsize=4096)
+def topics(text: str) -> dict[str, float]:
+    """The shipped model's topic probabilities of a text (cached: an event's sentence is read
+    when it is typed and again when it is judged)."""
+    return incident_model().probabilities(text)
+
+
 @lru_cache(maxsize=1)
 def incident_model() -> IncidentModel:
     """The shipped model, read once per process."""
