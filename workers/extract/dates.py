@@ -94,3 +94,15 @@ def _weekday(text: str, base: date) -> date | None:
 def _relative(text: str, base: date) -> date | None:
     m = RELATIVE_RX.search(text)
     return base - timedelta(days=RELATIVE[m.group(1).lower()]) if m else None
+
+
+RECENT_DAYS = 14  # older than this before publication: background, not the page's news
+
+
+def recent(text: str, published: str | None) -> bool:
+    """Whether the text names a day within two weeks before publication ("on Monday",
+    "yesterday", "on 8 August"); with no publication date, whether it names a day at all."""
+    pub = parse_iso(published)
+    base = pub.date() if pub else date.today()
+    found = _explicit(text, base) or _weekday(text, base) or _relative(text, base)
+    return found is not None and timedelta(0) <= base - found <= timedelta(days=RECENT_DAYS)

@@ -1,11 +1,13 @@
 """The model's judgement of the rules' events: each event's confidence becomes the estimated
-probability that it is a real incident of its type.
+probability that it is a real incident of its type, and a page tells each incident once.
 
 The rules find candidate incidents and their details (type, place, actors, casualties); the
 learned model (model.py) says how likely the sentence that reports each one is news of that
-kind, calibrated on events the rules found in training bullets. In a whole article that
-probability is weighed by how likely the page itself is hard news (its title and lead), and an
-event first told after the lead must stand on its own sentence.
+kind, calibrated on events the rules found in training bullets. In a whole article, read as an
+analyst reads it: the probability is weighed by how likely the page itself is hard news (its
+title and lead), and a sentence after the lead creates an event only when it reports a separate
+recent incident (it names a day within two weeks of publication and is not a quotation); the
+rest of an article is background, history, quotes and analysis.
 """
 
 from __future__ import annotations
@@ -13,11 +15,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..records import Document, Event
-from .model import IncidentModel, family_probability, hard_news, incident_model
+from .dates import recent
+from .model import IncidentModel, family_probability, hard_news, incident_model, topics
 
 SHORT_TEXT = 1000  # headlines, bullets and snippets: the sentence is the whole document
 LEAD_CHARS = 600  # the title and this much of the text are an article's lead
-LATER = 0.8  # an event first told after the lead: more often background than news
+BACKGROUND = 0.3  # weight of an event told after the lead with no recent day of its own
+QUOTES = ("\"", "“", "‘", "'", "«")
+FAMILY = {
+    "Battles": "violent",
+    "Explosions/Remote violence": "violent",
+    "Violence against civilians": "violent",
+    "Organized crime": "violent",
+    "Protests": "unrest",
+    "Riots": "unrest",
+    "Natural disaster": "disaster",
+    "Man-made disaster": "disaster",
+}
 
 
 def lead(doc: Document) -> str:
@@ -25,21 +39,45 @@ def lead(doc: Document) -> str:
 
 
 def judged(doc: Document, events: list[Event]) -> list[Event]:
-    """The events with the model's confidence; English only (other languages keep the rules')."""
+    """The events with the model's confidence, one per incident; other languages than English
+    keep the rules' confidence (the model reads English)."""
     if not events:
         return []
     if (events[0].language or "en") != "en":
         return events
     model = incident_model()
     page = 1.0 if len(doc.text) <= SHORT_TEXT else hard_news(model.probabilities(lead(doc)))
-    return [replace(e, confidence=round(confidence(model, doc, e, page), 3)) for e in events]
+    rated = [replace(e, confidence=round(confidence(model, doc, e, page), 3)) for e in events]
+    return once_each(rated)
 
 
 def confidence(model: IncidentModel, doc: Document, event: Event, page: float) -> float:
     """The calibrated chance that the event's sentence reports an incident of its type,
-    weighed by the page's chance of being hard news and by where the event is first told."""
-    p = model.calibration(family_probability(model.probabilities(event.summary), event.event_type))
+    weighed by the page's chance of being hard news and by where the event is told."""
+    p = model.calibration(family_probability(topics(event.summary), event.event_type))
     if len(doc.text) <= SHORT_TEXT:
         return p
-    at = doc.text.find(event.summary)
-    return p * page * (1.0 if 0 <= at < LEAD_CHARS else LATER)
+    if not in_lead(doc, event.summary) and (
+        event.summary.startswith(QUOTES) or not recent(event.summary, doc.published)
+    ):
+        p *= BACKGROUND
+    return p * page
+
+
+def in_lead(doc: Document, sentence: str) -> bool:
+    if doc.title and sentence.strip() == doc.title.strip():
+        return True
+    at = doc.text.find(sentence)
+    return 0 <= at < LEAD_CHARS
+
+
+def once_each(events: list[Event]) -> list[Event]:
+    """One event per incident: of the events of one family in one country (a page retelling
+    its story, a headline and its lead), the most confident stays."""
+    best: dict[tuple[str, str | None], Event] = {}
+    for e in events:
+        key = (FAMILY.get(e.event_type, e.event_type), e.location.country)
+        if key not in best or e.confidence > best[key].confidence:
+            best[key] = e
+    kept = {id(e) for e in best.values()}
+    return [e for e in events if id(e) in kept]

@@ -41,7 +41,7 @@ FAMILY_TOPICS: dict[str, tuple[str, ...]] = {
     "Organized crime": ("crime", "conflict"),
     "Protests": ("politics", "crime", "conflict"),
     "Riots": ("politics", "crime", "conflict"),
-    "Strategic developments": ("conflict", "crime", "politics", "intl"),
+    "Strategic developments": ("conflict", "crime"),
     "Natural disaster": ("disaster",),
     "Man-made disaster": ("disaster",),
     "Diplomacy": ("intl", "politics"),
