@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll eval lint clean install dev
+.PHONY: run demo test bench bench-dedup bench-poll eval train lint clean install dev
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
@@ -40,9 +40,17 @@ bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller,
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
 	$(BIN)/python bench/bench_dedup.py
 
-eval: install  ## event extraction scored on ../shared/eval/events, then precision on general news
+eval: install  ## event extraction scored on ../shared/eval (labelled events, whole pages, news)
 	$(BIN)/python bench/eval_events.py
+	$(BIN)/python bench/eval_news.py
 	$(BIN)/python bench/eval_precision.py
+
+$(VENV)/.train-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[train]'
+	touch $@
+
+train: $(VENV)/.train-installed  ## rebuild the incident-report model from ../shared/train
+	$(BIN)/python -m workers.extract.train
 
 lint: dev
 	$(BIN)/pip install --quiet ruff mypy

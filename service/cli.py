@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help='one {"id","text","title"?,"published"?,"url"?} per line in and out',
     )
+    ex.add_argument(
+        "--all",
+        action="store_true",
+        help="every event found, also those below extract.min_confidence",
+    )
+    ex.add_argument("--config", help="TOML file overriding the defaults")
 
     check = sub.add_parser("check", help="exit 0 when /healthz answers 200, else 1")
     check.add_argument("--config", help="TOML file overriding the defaults")
@@ -59,9 +65,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command == "extract":
-        return cmd_extract(args.file, args.jsonl, sys.stdout)
     settings = config.load(getattr(args, "config", None))
+    if args.command == "extract":
+        floor = 0.0 if args.all else settings.extract.min_confidence
+        return cmd_extract(args.file, args.jsonl, sys.stdout, floor)
     if args.command == "check":
         return cmd_check(
             args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
@@ -101,16 +108,17 @@ def cmd_check(base_url: str) -> int:
         return 1
 
 
-def cmd_extract(path: str, jsonl: bool, out: TextIO) -> int:
+def cmd_extract(path: str, jsonl: bool, out: TextIO, min_confidence: float = 0.0) -> int:
     from service.extracting import extract_jsonl, extract_text
 
     source = sys.stdin if path == "-" else _open(path)
     with source:
         if jsonl:
-            for line in extract_jsonl(source, path):
+            for line in extract_jsonl(source, path, min_confidence):
                 out.write(line + "\n")
         else:
-            json.dump(extract_text(source.read(), path), out, ensure_ascii=False, indent=2)
+            events = extract_text(source.read(), path, min_confidence)
+            json.dump(events, out, ensure_ascii=False, indent=2)
             out.write("\n")
     return 0
 

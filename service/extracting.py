@@ -10,7 +10,7 @@ from typing import Any
 
 from workers.clean import clean_html
 from workers.errors import CleanError, IngestError
-from workers.extract import extract_events
+from workers.extract import confident, extract_events
 from workers.records import Document
 
 _HTML = re.compile(
@@ -34,15 +34,17 @@ def document_from_text(raw: str, source: str) -> Document:
     return Document(text=raw, doc_id=doc_id)
 
 
-def extract_text(raw: str, source: str) -> list[dict[str, Any]]:
+def extract_text(raw: str, source: str, min_confidence: float = 0.0) -> list[dict[str, Any]]:
     try:
         doc = document_from_text(raw, source)
     except CleanError:
         return []
-    return [e.to_dict() for e in extract_events(doc)]
+    return [e.to_dict() for e in confident(extract_events(doc), min_confidence)]
 
 
-def extract_jsonl(lines: Iterable[str], source: str) -> Iterator[str]:
+def extract_jsonl(
+    lines: Iterable[str], source: str, min_confidence: float = 0.0
+) -> Iterator[str]:
     """One output line per input line, in order; a bad line names its file and line number."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -58,5 +60,5 @@ def extract_jsonl(lines: Iterable[str], source: str) -> Iterator[str]:
             )
         except (ValueError, KeyError, TypeError) as e:
             raise IngestError(f"{source}:{number}", f"bad JSON line: {e}") from e
-        events = [e.to_dict() for e in extract_events(doc)]
+        events = [e.to_dict() for e in confident(extract_events(doc), min_confidence)]
         yield json.dumps({"id": row["id"], "events": events}, ensure_ascii=False)

@@ -53,6 +53,7 @@ async def run_worker(
             limits,
             RollingStore(redis, settings.store.window_s),
             cpu,
+            settings.extract.min_confidence,
         )
         consumer = Consumer(redis, consumer_name, pipeline.handle, queue_settings(settings))
         beating = asyncio.create_task(

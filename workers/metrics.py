@@ -12,6 +12,9 @@ COUNTERS = {
     "newsingest_feed_entries": "Feed entries enqueued for the workers.",
     "newsingest_articles": "Articles by dedup verdict (new, duplicate, update, failed).",
     "newsingest_events_published": "Event messages published by kind (created, updated).",
+    "newsingest_events_withheld": (
+        "Events found below extract.min_confidence: neither stored nor published."
+    ),
     "newsingest_fetch_refused": "Fetches refused before connecting, by reason.",
     "newsingest_fetch_errors": "Fetch failures by stage (feed, page).",
     "newsingest_items_dead_lettered": "Queue entries moved to the dead-letter stream.",

@@ -12,7 +12,7 @@ from workers import metrics
 from workers.clean import clean_html
 from workers.dedup import Fingerprint, article_key, canonical_url, fingerprint
 from workers.errors import FetchError, FetchRefused
-from workers.extract import extract_events
+from workers.extract import confident, extract_events
 from workers.fetch import FetchLimits
 from workers.politeness import note_refusal, polite_fetch
 from workers.records import Article, Document, Event, Item, parse_iso, utc_now
@@ -40,6 +40,7 @@ class Pipeline:
     limits: FetchLimits
     store: RollingStore
     cpu: Sandbox  # a child process: cleaning and extraction off the loop, abandonable
+    min_confidence: float = 0.0  # events below it are withheld: not stored, not published
 
     async def handle(self, entry_id: str, fields: dict[str, str]) -> None:
         """Queue handler: returns when the entry's effects are stored (then it is acked)."""
@@ -63,14 +64,19 @@ class Pipeline:
         except FetchRefused as e:  # clean_timeout
             await note_refusal(self.redis, e, "page")
             raise
-        return await self.store.commit(
+        events = confident(list(analysis.events), self.min_confidence)
+        result = await self.store.commit(
             entry_id,
             analysis.article,
-            list(analysis.events),
+            events,
             utc_now(),
             item.polled_at,
             analysis.fingerprint,
         )
+        withheld = len(analysis.events) - len(events)
+        if withheld and result.verdict in ("new", "update"):  # not again for a redelivery
+            await metrics.incr(self.redis, "newsingest_events_withheld", withheld)
+        return result
 
     async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
         try:

@@ -317,10 +317,13 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
 
 
 def most_specific(found: list[Mention]) -> Mention | None:
-    """The incident's place: the most specific kind, the first named among equals."""
+    """The incident's place: the most specific kind; among equals the one named as where
+    ("in Afghanistan", not the "United States" of its service members), then the first."""
     if not found:
         return None
-    return max(found, key=lambda m: (m.cued or m.place.kind == COUNTRY, m.place.kind, -m.start))
+    return max(
+        found, key=lambda m: (m.cued or m.place.kind == COUNTRY, m.place.kind, m.cued, -m.start)
+    )
 
 
 @lru_cache(maxsize=1)

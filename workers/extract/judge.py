@@ -20,7 +20,8 @@ from .model import IncidentModel, family_probability, hard_news, incident_model,
 
 SHORT_TEXT = 1000  # headlines, bullets and snippets: the sentence is the whole document
 LEAD_CHARS = 600  # the title and this much of the text are an article's lead
-BACKGROUND = 0.3  # weight of an event told after the lead with no recent day of its own
+BACKGROUND = 0.6  # weight of an event told after the lead with no day or toll of its own
+QUOTED = 0.3  # ... and of one told in a quotation
 QUOTES = ("\"", "“", "‘", "'", "«")
 FAMILY = {
     "Battles": "violent",
@@ -57,11 +58,19 @@ def confidence(model: IncidentModel, doc: Document, event: Event, page: float) -
     p = model.calibration(family_probability(topics(event.summary), event.event_type))
     if len(doc.text) <= SHORT_TEXT:
         return p
-    if not in_lead(doc, event.summary) and (
-        event.summary.startswith(QUOTES) or not recent(event.summary, doc.published)
-    ):
-        p *= BACKGROUND
-    return p * page
+    return p * page * told(doc, event)
+
+
+def told(doc: Document, event: Event) -> float:
+    """How an event's place in an article weighs on it: in the title or lead it is the news;
+    after it, a quotation is someone's account, and a sentence with neither a day of its own
+    nor a toll is more often background or analysis than a separate incident."""
+    if in_lead(doc, event.summary):
+        return 1.0
+    if event.summary.startswith(QUOTES):
+        return QUOTED
+    stated = event.fatalities is not None or event.injured is not None
+    return 1.0 if stated or recent(event.summary, doc.published) else BACKGROUND
 
 
 def in_lead(doc: Document, sentence: str) -> bool:
@@ -72,11 +81,11 @@ def in_lead(doc: Document, sentence: str) -> bool:
 
 
 def once_each(events: list[Event]) -> list[Event]:
-    """One event per incident: of the events of one family in one country (a page retelling
-    its story, a headline and its lead), the most confident stays."""
-    best: dict[tuple[str, str | None], Event] = {}
+    """One event per incident: of the events of one family in one area (a page retelling its
+    story, a headline and its lead), the most confident stays."""
+    best: dict[tuple[str, str | None, str | None], Event] = {}
     for e in events:
-        key = (FAMILY.get(e.event_type, e.event_type), e.location.country)
+        key = (FAMILY.get(e.event_type, e.event_type), e.location.country, e.location.admin1)
         if key not in best or e.confidence > best[key].confidence:
             best[key] = e
     kept = {id(e) for e in best.values()}

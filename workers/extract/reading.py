@@ -70,19 +70,22 @@ def retyped(inc: Incident) -> Incident:
 
 
 def missed(text: str, context: Counter[str], year: int | None) -> list[Incident]:
-    """A short text's first sentence that the model reads, with confidence, as a report of a
-    conflict or disaster incident, when the cues found none."""
-    first = split_sentences(text)[:1]
-    if not first or context_only(first[0]) or historical(first[0], year):
+    """The sentence of a short text (a headline, or several joined by ';') that the model
+    reads, with confidence, as a report of a conflict or disaster incident, when the cues
+    found none."""
+    best: tuple[float, str, str] | None = None
+    for t in split_sentences(text):
+        p = topics(t)
+        name = max(("conflict", "disaster"), key=lambda n: p.get(n, 0.0))
+        if p.get(name, 0.0) >= FIND and (best is None or p[name] > best[0]):
+            best = (p[name], name, t)
+    if best is None:
         return []
-    t = first[0]
-    p = topics(t)
-    name = max(("conflict", "disaster"), key=lambda n: p.get(n, 0.0))
-    if p.get(name, 0.0) < FIND or never_an_incident(t) or unreal(t):
+    _, name, t = best
+    if context_only(t) or historical(t, year) or never_an_incident(t) or unreal(t):
         return []
     found = mentions(t, context)
-    cas = casualties(t)
-    s = Sentence(t, family_scores(t, name), cas, most_specific(found), find_actors(t), True)
+    s = Sentence(t, family_scores(t, name), casualties(t), most_specific(found), find_actors(t), True)
     inc = Incident()
     inc.add(s)
     return [inc]
