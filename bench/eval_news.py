@@ -94,8 +94,14 @@ class Scored:
     right: bool
 
 
-def events_of(doc: Document, floor: float) -> list[dict[str, Any]]:
-    return [e.to_dict() for e in extract_events(doc) if e.confidence >= floor]
+def events_of(
+    doc: Document, floor: float, reliability: list[Scored], right: Any
+) -> list[dict[str, Any]]:
+    """The events published at this floor; every event found goes to the reliability table,
+    with right(event) saying whether it was right."""
+    found = [e.to_dict() for e in extract_events(doc)]
+    reliability.extend(Scored(e["confidence"], right(e)) for e in found)
+    return [e for e in found if e["confidence"] >= floor]
 
 
 def matches(event: dict[str, Any], incident: dict[str, Any]) -> bool:
@@ -113,18 +119,21 @@ def score_pages(floor: float, reliability: list[Scored], show: bool) -> list[tup
     for label in labels:
         t = texts[label["page"]]
         doc = Document(text=t["text"], doc_id=label["page"], title=t["title"], published=t["date"])
-        events = events_of(doc, floor)
         incs = label["incidents"]
+        events = events_of(
+            doc, floor, reliability, lambda e, incs=incs: any(matches(e, i) for i in incs)
+        )
         incidents += len(incs)
         found += sum(any(matches(e, i) for e in events) for i in incs)
         for e in events:
             ok = any(matches(e, i) for i in incs)
             matched += ok
-            reliability.append(Scored(e["confidence"], ok))
             if show:
                 mark = "ok " if ok else "BAD"
-                print(f"  {mark} {label['page'][:12]} {label['kind']:9} {e['event_type']:28}"
-                      f" {e['confidence']:.2f} {e['location'].get('country')} {e['summary'][:80]}")
+                print(
+                    f"  {mark} {label['page'][:12]} {label['kind']:9} {e['event_type']:28}"
+                    f" {e['confidence']:.2f} {e['location'].get('country')} {e['summary'][:80]}"
+                )
         emitted += len(events)
         if not label["reports_incident"]:
             quiet += 1
@@ -145,34 +154,40 @@ def score_wcep(floor: float, reliability: list[Scored]) -> list[tuple[str, str]]
         h = heading(row["category"])
         if h == "other":
             continue
-        events = events_of(Document(text=row["text"], doc_id=row["id"], published=row["date"]),
-                           floor)
+        want = {"conflict": CONFLICT_TYPES, "disaster": DISASTER_TYPES}.get(h, set())
+        doc = Document(text=row["text"], doc_id=row["id"], published=row["date"])
+        events = events_of(doc, floor, reliability, lambda e, want=want: e["event_type"] in want)
         types = {e["event_type"] for e in events}
         n[h] += 1
-        want = {"conflict": CONFLICT_TYPES, "disaster": DISASTER_TYPES}.get(h, set())
         hit[h] += bool(types & want) if h != "quiet" else bool(events)
-        for e in events:
-            right = e["event_type"] in want if h != "quiet" else False
-            reliability.append(Scored(e["confidence"], right))
     return [
-        ("Current Events dev: quiet-heading bullets with an event, per 1,000",
-         f"{1000 * hit['quiet'] / max(n['quiet'], 1):.1f} ({hit['quiet']}/{n['quiet']})"),
-        ("Current Events dev: conflict bullets with a conflict event",
-         ratio(hit["conflict"], n["conflict"])),
-        ("Current Events dev: disaster bullets with a disaster event",
-         ratio(hit["disaster"], n["disaster"])),
+        (
+            "Current Events dev: quiet-heading bullets with an event, per 1,000",
+            f"{1000 * hit['quiet'] / max(n['quiet'], 1):.1f} ({hit['quiet']}/{n['quiet']})",
+        ),
+        (
+            "Current Events dev: conflict bullets with a conflict event",
+            ratio(hit["conflict"], n["conflict"]),
+        ),
+        (
+            "Current Events dev: disaster bullets with a disaster event",
+            ratio(hit["disaster"], n["disaster"]),
+        ),
     ]
 
 
 def score_huffpost(floor: float) -> list[tuple[str, str]]:
     rows = read_jsonl(shared_dir() / "eval" / "news" / "huffpost_nonevent_dev.jsonl")
-    fired = sum(
-        bool(events_of(Document(text=r["text"], doc_id=r["id"], title=r["title"],
-                                published=r["published"]), floor))
-        for r in rows
-    )
-    return [("HuffPost non-event dev: items with an event, per 1,000",
-             f"{1000 * fired / len(rows):.1f} ({fired}/{len(rows)})")]
+    fired = 0
+    for r in rows:
+        doc = Document(text=r["text"], doc_id=r["id"], title=r["title"], published=r["published"])
+        fired += bool(events_of(doc, floor, [], lambda e: False))
+    return [
+        (
+            "HuffPost non-event dev: items with an event, per 1,000",
+            f"{1000 * fired / len(rows):.1f} ({fired}/{len(rows)})",
+        )
+    ]
 
 
 def ratio(n: int, d: int, percent: bool = False) -> str:
@@ -184,13 +199,18 @@ def ratio(n: int, d: int, percent: bool = False) -> str:
 def reliability_table(scored: list[Scored]) -> list[tuple[str, str]]:
     """Events by confidence bin: how many, and the share that were right."""
     out = []
-    for lo in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        hi = lo + (0.3 if lo == 0.0 else 0.1)
+    for lo in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        hi = lo + 0.1
         b = [s for s in scored if lo <= s.confidence < hi or (hi >= 1.0 and s.confidence >= lo)]
         if b:
             right = sum(s.right for s in b)
-            out.append((f"  confidence [{lo:.1f}, {min(hi, 1.0):.1f})",
-                        f"right {right / len(b):.2f} of {len(b)}"))
+            out.append(
+                (
+                    f"  confidence [{lo:.1f}, {min(hi, 1.0):.1f})",
+                    f"mean {sum(s.confidence for s in b) / len(b):.2f}  "
+                    f"right {right / len(b):.2f} of {len(b)}",
+                )
+            )
     return out
 
 
@@ -209,7 +229,7 @@ def main() -> int:
     rows += score_wcep(floor, reliability)
     rows += score_huffpost(floor)
     print(f"events at confidence >= {floor:.2f} (extract.min_confidence)")
-    rows.append(("reliability (page events + Current Events conflict/disaster/quiet bullets)", ""))
+    rows.append(("reliability of all events found (pages, conflict/disaster/quiet bullets)", ""))
     rows += reliability_table(reliability)
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

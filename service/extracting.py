@@ -42,9 +42,7 @@ def extract_text(raw: str, source: str, min_confidence: float = 0.0) -> list[dic
     return [e.to_dict() for e in confident(extract_events(doc), min_confidence)]
 
 
-def extract_jsonl(
-    lines: Iterable[str], source: str, min_confidence: float = 0.0
-) -> Iterator[str]:
+def extract_jsonl(lines: Iterable[str], source: str, min_confidence: float = 0.0) -> Iterator[str]:
     """One output line per input line, in order; a bad line names its file and line number."""
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -484,7 +484,8 @@ def english_events(doc: Document, text: str, language: str) -> list[Event]:
     sentences = [s for s in (_sentence(t, context, year, unrest) for t in candidates) if s]
     incidents = [retyped(i) for i in group(sentences) if any(s.eventful for s in i.sentences)]
     if not incidents and short:
-        incidents = fallback(candidates, context, year) or missed(text, context, year)
+        incidents = [retyped(i) for i in fallback(candidates, context, year)]
+        incidents = incidents or missed(text, context, year)
     for inc in incidents:
         if inc.place is None:
             inc.place = fallback_place(doc.title or "", parts[:2], context)

@@ -22,7 +22,7 @@ SHORT_TEXT = 1000  # headlines, bullets and snippets: the sentence is the whole 
 LEAD_CHARS = 600  # the title and this much of the text are an article's lead
 BACKGROUND = 0.6  # weight of an event told after the lead with no day or toll of its own
 QUOTED = 0.3  # ... and of one told in a quotation
-QUOTES = ("\"", "“", "‘", "'", "«")
+QUOTES = ('"', "“", "‘", "'", "«")
 FAMILY = {
     "Battles": "violent",
     "Explosions/Remote violence": "violent",

@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,7 @@ def features(text: str) -> list[str]:
     """The model's features of a text: words, adjacent word pairs and long words' prefixes."""
     words = ["0" if w.isdigit() else w for w in TOKEN.findall(text.lower())]
     out = ["w:" + w for w in words]
-    out += [f"b:{a} {b}" for a, b in zip(words, words[1:])]
+    out += [f"b:{a} {b}" for a, b in pairwise(words)]
     out += ["p:" + w[:PREFIX] for w in words if len(w) > PREFIX]
     return out
 
@@ -105,13 +106,28 @@ def hard_news(probs: dict[str, float]) -> float:
 
 @lru_cache(maxsize=4096)
 def topics(text: str) -> dict[str, float]:
-    """The shipped model's topic probabilities of a text (cached: an event's sentence is read
-    when it is typed and again when it is judged)."""
+    """The model's topic probabilities of a text (cached: an event's sentence is read when it
+    is typed and again when it is judged)."""
     return incident_model().probabilities(text)
 
 
-@lru_cache(maxsize=1)
+_in_use: list[IncidentModel] = []  # a model being trained, in place of the shipped one
+
+
+def use_model(model: IncidentModel | None) -> None:
+    """Read with this model instead of the shipped one (None: the shipped one again); for
+    training, where each fold's events must be judged by a model that did not see them."""
+    _in_use[:] = [model] if model is not None else []
+    topics.cache_clear()
+
+
 def incident_model() -> IncidentModel:
+    """The model in use: the shipped one unless training put another in its place."""
+    return _in_use[0] if _in_use else shipped_model()
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> IncidentModel:
     """The shipped model, read once per process."""
     with np.load(MODEL_FILE, allow_pickle=False) as z:
         names = str(z["vocabulary"]).split("\n")

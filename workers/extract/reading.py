@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .actors import find_actors
 from .casualties import casualties, context_only, historical
 from .classify import score, types
 from .engine import Incident, Sentence, split_sentences
-from .actors import find_actors
 from .framing import never_an_incident, unreal
 from .geocode import mentions, most_specific
 from .model import topics
@@ -34,7 +34,7 @@ NATURAL = re.compile(
 
 
 def family(text: str) -> str | None:
-    """"conflict" or "disaster" when the model reads the text as such a report, else None."""
+    """ "conflict" or "disaster" when the model reads the text as such a report, else None."""
     p = topics(text)
     for name in ("disaster", "conflict"):
         if p.get(name, 0.0) >= RETYPE:
@@ -60,9 +60,12 @@ def retyped(inc: Incident) -> Incident:
     name = family(lead.text)
     if name is None:
         return inc
-    codes = {c for s in inc.sentences for c in s.scores}
-    fits = codes <= DISASTER_CODES if name == "disaster" else not codes <= NOT_CONFLICT
-    if codes and fits:
+    total: Counter[str] = Counter()
+    for s in inc.sentences:
+        total.update(s.scores)
+    top = max(total, key=lambda c: total[c], default=None)
+    fits = top in DISASTER_CODES if name == "disaster" else top not in NOT_CONFLICT
+    if top is not None and fits:
         return inc  # the cues' type is of the family the model reads: theirs is finer
     for s in inc.sentences:
         s.scores = family_scores(s.text, name) if s is lead else {}
@@ -85,7 +88,9 @@ def missed(text: str, context: Counter[str], year: int | None) -> list[Incident]
     if context_only(t) or historical(t, year) or never_an_incident(t) or unreal(t):
         return []
     found = mentions(t, context)
-    s = Sentence(t, family_scores(t, name), casualties(t), most_specific(found), find_actors(t), True)
+    s = Sentence(
+        t, family_scores(t, name), casualties(t), most_specific(found), find_actors(t), True
+    )
     inc = Incident()
     inc.add(s)
     return [inc]

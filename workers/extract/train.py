@@ -10,10 +10,10 @@ Training data, all from ../shared/train (READMEs there give sources and licences
 No evaluation set is read. Deterministic: seeded samples, a deterministic solver, sorted
 vocabulary; the same data gives the same file.
 
-Calibration: three-fold out-of-fold topic probabilities for the Current Events bullets, the
-rule extractor's events on those bullets, and whether each event's type fits the bullet's
-heading (conflict and disaster headings; quiet headings: no event is right), fitted by Platt
-scaling of the event family's probability.
+Calibration: in three folds, a model trained without a fold's Current Events bullets reads
+them (the extractor as it runs, model-guided typing included), and each event's family
+probability is paired with whether its type fits the bullet's heading (conflict and disaster
+headings; on quiet headings no event is right); Platt scaling is fitted to those pairs.
 """
 
 from __future__ import annotations
@@ -134,46 +134,62 @@ def predict(model: tuple[Any, Any, Any], texts: list[str]) -> Any:
     return clf.predict_proba(tfidf.transform(vec.transform(texts)))
 
 
-def out_of_fold(texts: list[str], labels: list[str], rnd: random.Random) -> Any:
-    """Topic probabilities of every row from a model that did not see it."""
-    order = list(range(len(texts)))
-    rnd.shuffle(order)
-    probs: Any = None
-    for k in range(FOLDS):
-        held = set(order[k::FOLDS])
-        rows = [i for i in range(len(texts)) if i not in held]
-        model = fit([texts[i] for i in rows], [labels[i] for i in rows])
-        out = sorted(held)
-        p = predict(model, [texts[i] for i in out])
-        if probs is None:
-            probs = np.zeros((len(texts), p.shape[1]))
-            classes = list(model[2].classes_)
-        probs[out] = p
-        print(f"  fold {k + 1}/{FOLDS}: accuracy on its held-out rows "
-              f"{np.mean([classes[j] == labels[i] for i, j in zip(out, p.argmax(1))]):.3f}")
-    return probs, classes
+def as_incident_model(model: tuple[Any, Any, Any], calibration: dict[str, float]) -> Any:
+    """The scikit-learn model in the form the service reads (model.IncidentModel)."""
+    from .model import Calibration, IncidentModel
+
+    vec, tfidf, clf = model
+    return IncidentModel(
+        classes=tuple(str(c) for c in clf.classes_),
+        vocabulary={str(n): i for i, n in enumerate(vec.get_feature_names_out())},
+        idf=tfidf.idf_.astype(np.float32),
+        weights=clf.coef_.T.astype(np.float32),
+        intercept=clf.intercept_.astype(np.float32),
+        calibration=Calibration(**calibration),
+    )
 
 
 def calibration_points(
-    bullets: list[dict[str, Any]], probs: Any, classes: list[str]
+    bullets: list[dict[str, Any]], labels: list[str], rnd: random.Random
 ) -> tuple[list[float], list[int]]:
-    """(family probability, right) for each rule event on a Current Events bullet."""
+    """(family probability, right) for each event found in a Current Events bullet, every
+    bullet read by a model trained without it (k folds): the model both guides the reading
+    (model-read types, missed reports) and gives the probability."""
     from workers.records import Document
 
     from .engine import rule_events
+    from .model import topics, use_model
 
+    texts = [b["text"] for b in bullets]
+    order = list(range(len(bullets)))
+    rnd.shuffle(order)
     xs: list[float] = []
     ys: list[int] = []
-    for row, p in zip(bullets, probs):
-        want = {"conflict": CONFLICT_TYPES, "disaster": DISASTER_TYPES}.get(row["topic"])
-        quiet = row["topic"] in ("arts", "sport", "science", "business")
-        if want is None and not quiet:
-            continue  # headings that do not say which events are right
-        by_topic = dict(zip(classes, p))
-        doc = Document(text=row["text"], doc_id=row["id"], published=row["date"])
-        for e in rule_events(doc):
-            xs.append(sum(by_topic[t] for t in FAMILY_TOPICS[e.event_type]))
-            ys.append(int(bool(want) and e.event_type in want))
+    for k in range(FOLDS):
+        held = sorted(order[k::FOLDS])
+        seen = sorted(set(order) - set(held))
+        model = fit([texts[i] for i in seen], [labels[i] for i in seen])
+        right = np.mean(
+            [
+                model[2].classes_[j] == labels[i]
+                for i, j in zip(held, predict(model, [texts[i] for i in held]).argmax(1))
+            ]
+        )
+        print(f"  fold {k + 1}/{FOLDS}: topic accuracy on its held-out bullets {right:.3f}")
+        use_model(as_incident_model(model, {"slope": 1.0, "intercept": 0.0}))
+        try:
+            for i in held:
+                row = bullets[i]
+                want = {"conflict": CONFLICT_TYPES, "disaster": DISASTER_TYPES}.get(row["topic"])
+                if want is None and row["topic"] not in ("arts", "sport", "science", "business"):
+                    continue  # headings that do not say which events are right
+                doc = Document(text=row["text"], doc_id=row["id"], published=row["date"])
+                for e in rule_events(doc):
+                    p = topics(e.summary)
+                    xs.append(sum(p[t] for t in FAMILY_TOPICS[e.event_type]))
+                    ys.append(int(want is not None and e.event_type in want))
+        finally:
+            use_model(None)
     return xs, ys
 
 
@@ -214,10 +230,11 @@ def main() -> int:
     t0 = time.time()
     rnd = random.Random(SEED)
     texts, labels, bullets = training_rows(train, rnd)
-    print(f"{len(texts)} training rows: " + ", ".join(
-        f"{t} {labels.count(t)}" for t in sorted(set(labels))))
-    probs, classes = out_of_fold(texts[: len(bullets)], labels[: len(bullets)], rnd)
-    xs, ys = calibration_points(bullets, probs, classes)
+    print(
+        f"{len(texts)} training rows: "
+        + ", ".join(f"{t} {labels.count(t)}" for t in sorted(set(labels)))
+    )
+    xs, ys = calibration_points(bullets, labels[: len(bullets)], rnd)
     calibration = platt(xs, ys)
     print(f"calibration on {len(xs)} rule events ({sum(ys)} right): {calibration}")
     model = fit(texts, labels)
@@ -250,8 +267,10 @@ def main() -> int:
         "seconds": round(time.time() - t0),
     }
     (args.out / CARD_FILE.name).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out / MODEL_FILE.name} ({(args.out / MODEL_FILE.name).stat().st_size} "
-          f"bytes) in {time.time() - t0:.0f} s")
+    print(
+        f"wrote {args.out / MODEL_FILE.name} ({(args.out / MODEL_FILE.name).stat().st_size} "
+        f"bytes) in {time.time() - t0:.0f} s"
+    )
     return 0
 
 
