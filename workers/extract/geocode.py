@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import fold, place_key, rows
+from .lexicon import fold, place_key, rows, words
 from .places import ADMIN1, CITY, COUNTRY, Place, compact_key, gazetteer
 
 # Capitalised runs, allowing Arabic-style particles: "Dara'a al-Balad", "Deir ez-Zor".
@@ -260,6 +260,37 @@ def _fragment(run: str, s: int, e: int, run_starts_sentence: bool) -> bool:
     return any(_name_word(w) for w in before + after)
 
 
+AGE_AFTER = re.compile(r",?\s*\(?\d{1,3}\)?,")  # "Clyde Savage, 45, was shot": a person
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    return words("given_names.txt")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    return words("common_words.txt")
+
+
+def not_the_town(run: str, s: int, text: str, before: str, after: str, place: Place) -> bool:
+    """Whether a town's name here names something else: a person's surname after a given name
+    ("Michael Savage") or before an age ("Savage, 45,"), or a common English word ("the Store",
+    "Capital One") where the text does not say it is a place ("in Nice") or the town is small.
+    No place is better than a wrong one."""
+    previous = run[:s].split()[-1:]
+    if previous and fold(previous[0]) in given_names():
+        return True
+    if AGE_AFTER.match(after):
+        return True
+    if " " in text or fold(text) not in common_words():
+        return False
+    cued = bool(TIGHT_CUE.search(before))
+    if place.kind != CITY:
+        return not cued  # an area named by a common word ("Store", a Slovene municipality)
+    return place.population < (SMALL_TOWN if cued else FOREIGN_TOWN)
+
+
 def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
     """Places named in the sentence, reference points ("80 km north of X") left out.
 
@@ -298,6 +329,12 @@ def mentions(sentence: str, context: Counter[str]) -> list[Mention]:
             place = _choose(places, context, want_admin, cued, key)
             if venue and place and place.kind == CITY and place.population < SMALL_TOWN:
                 continue  # "the Santa Fe hotel" is named after a place; "an Acapulco bar" is in it
+            if (
+                place
+                and place.kind != COUNTRY
+                and not_the_town(run.group(0), s, text, before, after, place)
+            ):
+                continue
             if (
                 place
                 and capitals_say_nothing

@@ -45,7 +45,7 @@ FAMILY_TOPICS: dict[str, tuple[str, ...]] = {
     "Strategic developments": ("conflict", "crime"),
     "Natural disaster": ("disaster",),
     "Man-made disaster": ("disaster",),
-    "Diplomacy": ("intl", "politics"),
+    "Diplomacy": ("intl",),
 }
 
 
