@@ -50,9 +50,9 @@ def given_names(petrarch: Path) -> list[str]:
     firsts: Counter[str] = Counter()
     for phrase, codes in entries(petrarch / "Phoenix.Countries.actors.txt"):
         words = phrase.strip("_").split("_")
-        if any(DATED.search(c) for c in codes) and len(words) >= 2:
-            if words[0].isalpha() and len(words[0]) >= 3:
-                firsts[words[0].lower()] += 1
+        person = any(DATED.search(c) for c in codes) and len(words) >= 2
+        if person and words[0].isalpha() and len(words[0]) >= 3:
+            firsts[words[0].lower()] += 1
     g = gazetteer()
     return sorted(
         w
