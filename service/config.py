@@ -86,7 +86,7 @@ class StoreSettings:
 class ExtractSettings:
     # Events whose confidence (the estimated probability that they are a real incident of
     # their type) is below this are not stored or published.
-    min_confidence: float = 0.5
+    min_confidence: float = 0.6
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,11 @@ probability that it is a real incident of its type, and a page tells each incide
 
 The rules find candidate incidents and their details (type, place, actors, casualties); the
 learned model (model.py) says how likely the sentence that reports each one is news of that
-kind, calibrated on events the rules found in training bullets. In a whole article, read as an
-analyst reads it: the probability is weighed by how likely the page itself is hard news (its
-title and lead), and a sentence after the lead creates an event only when it reports a separate
-recent incident (it names a day within two weeks of publication and is not a quotation); the
-rest of an article is background, history, quotes and analysis.
+kind, calibrated on the events found in training bullets. A whole article is read as an analyst reads it: the probability is weighed by how
+likely the page itself is hard news (its title and lead), and after the lead a sentence weighs
+fully only when it reports a separate recent incident (it names a day within two weeks of
+publication, or a toll, and is not a quotation); the rest of an article is mostly background,
+history, quotes and analysis.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .model import IncidentModel, family_probability, hard_news, incident_model,
 
 SHORT_TEXT = 1000  # headlines, bullets and snippets: the sentence is the whole document
 LEAD_CHARS = 600  # the title and this much of the text are an article's lead
-BACKGROUND = 0.6  # weight of an event told after the lead with no day or toll of its own
+BACKGROUND = 0.7  # weight of an event told after the lead with no day or toll of its own
 QUOTED = 0.3  # ... and of one told in a quotation
 QUOTES = ('"', "“", "‘", "'", "«")
 FAMILY = {

@@ -193,7 +193,7 @@ def calibration_points(
     return xs, ys
 
 
-def platt(xs: list[float], ys: list[int]) -> dict[str, float]:
+def calibrate(xs: list[float], ys: list[int]) -> dict[str, float]:
     from sklearn.linear_model import LogisticRegression
 
     p = np.clip(np.array(xs), 1e-6, 1 - 1e-6)
@@ -235,7 +235,7 @@ def main() -> int:
         + ", ".join(f"{t} {labels.count(t)}" for t in sorted(set(labels)))
     )
     xs, ys = calibration_points(bullets, labels[: len(bullets)], rnd)
-    calibration = platt(xs, ys)
+    calibration = calibrate(xs, ys)
     print(f"calibration on {len(xs)} rule events ({sum(ys)} right): {calibration}")
     model = fit(texts, labels)
     args.out.mkdir(parents=True, exist_ok=True)
