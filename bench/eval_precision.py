@@ -114,13 +114,16 @@ def documents(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def extract(docs: dict[str, dict[str, Any]]) -> list[Found]:
-    from workers.extract import extract_events
+    """The events a subscriber would be given (at or above extract.min_confidence)."""
+    from service.config import load
+    from workers.extract import confident, extract_events
     from workers.records import Document
 
+    floor = load(None, os.environ).extract.min_confidence
     return [
         Found(page, e.summary, kind_of(e.to_dict()))
         for page, fields in docs.items()
-        for e in extract_events(Document(**fields))
+        for e in confident(extract_events(Document(**fields)), floor)
     ]
 
 
