@@ -154,3 +154,15 @@ def test_min_confidence_setting_from_env_and_checked() -> None:
     assert load(None, {"NEWSINGEST_EXTRACT_MIN_CONFIDENCE": "0.7"}).extract.min_confidence == 0.7
     with pytest.raises(ConfigError, match=r"extract\.min_confidence"):
         load(None, {"NEWSINGEST_EXTRACT_MIN_CONFIDENCE": "1.5"})
+
+
+def test_a_record_year_starts_no_span() -> None:
+    """ "The deadliest avalanche since 1962" is today's incident, not a total since 1962."""
+    found = extract_events(
+        Document(
+            text="Five snowboarders are killed in an avalanche on Loveland Pass in Colorado, "
+            "the deadliest avalanche in the state since 1962.",
+            published="2013-04-21",
+        )
+    )
+    assert found and found[0].event_type == "Natural disaster" and found[0].fatalities == 5

@@ -449,6 +449,20 @@ TOTAL_LOWER = re.compile(TOTAL.pattern) if caseless(TOTAL.pattern) else None
 RAISE_LOWER = re.compile(RAISE.pattern) if caseless(RAISE.pattern) else None
 
 
+# A record the incident sets ("the deadliest avalanche since 1962", "the first time since 2010"):
+# its year dates the comparison, not the incident, and starts no span.
+RECORD = re.compile(
+    r"\b(?:\w+est|worst|first|most\s+\w+)\s+(?:[\w-]+\s+){0,4}?since\s+(?:the\s+)?"
+    r"(?:\d{4}s?|records\s+began)\b",
+    re.I,
+)
+
+
+def without_records(sentence: str) -> str:
+    """The sentence less the records it says the incident set (see RECORD)."""
+    return RECORD.sub(" ", sentence) if "since" in sentence.lower() else sentence
+
+
 def context_only(sentence: str) -> bool:
     """The sentence gives a total over days, months or a war, not one incident's figure."""
     if TOTAL_LOWER is None or RAISE_LOWER is None or not lowers_cleanly(sentence):

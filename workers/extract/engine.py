@@ -9,7 +9,14 @@ from functools import lru_cache
 
 from ..records import Actor, Document, Event
 from .actors import find_actors, has_party, seat_countries
-from .casualties import TOTAL, Casualties, casualties, context_only, historical
+from .casualties import (
+    TOTAL,
+    Casualties,
+    casualties,
+    context_only,
+    historical,
+    without_records,
+)
 from .classify import claimed, lowers_cleanly, matches, score, types
 from .framing import (
     arrest_context,
@@ -287,18 +294,18 @@ def _sentence(
     text: str, context: Counter[str], year: int | None = None, unrest: bool = False
 ) -> Sentence | None:
     """A sentence's cues, or None when it only gives context (war totals, summaries, past years)."""
-    dated = text
-    if context_only(text):
-        if not _one_incident(text):
+    dated = without_records(text)
+    if context_only(dated):
+        if not _one_incident(dated):
             return None
-        dated = TOTAL.sub(" ", text)  # the year of "since 2012" starts the span, not the incident
+        dated = TOTAL.sub(" ", dated)  # the year of "since 2012" starts the span, not the incident
     if historical(dated, year):
         return None
     scores = supported(score(without_idioms(text)), text)
     top = max(scores.values(), default=0.0)
     if top < 1:
         return None  # not eventful whatever its casualties: spare their (costly) reading
-    cas = casualties(text)
+    cas = casualties(without_records(text))
     stated = cas.fatalities is not None or cas.injured is not None or cas.mentions_death
     scores = reported(scores, text, stated, unrest)
     top = max(scores.values(), default=0.0)

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 
 from .actors import find_actors
-from .casualties import casualties, context_only, historical
+from .casualties import casualties, context_only, historical, without_records
 from .classify import score, types
 from .engine import Incident, Sentence, split_sentences
 from .framing import never_an_incident, unreal
@@ -85,11 +85,14 @@ def missed(text: str, context: Counter[str], year: int | None) -> list[Incident]
     if best is None:
         return []
     _, name, t = best
-    if context_only(t) or historical(t, year) or never_an_incident(t) or unreal(t):
+    plain = without_records(t)
+    # A disaster's toll over the days it struck is its own; a conflict's is a running total.
+    spans = name == "conflict" and context_only(plain)
+    if spans or historical(plain, year) or never_an_incident(t) or unreal(t):
         return []
     found = mentions(t, context)
     s = Sentence(
-        t, family_scores(t, name), casualties(t), most_specific(found), find_actors(t), True
+        t, family_scores(t, name), casualties(plain), most_specific(found), find_actors(t), True
     )
     inc = Incident()
     inc.add(s)
