@@ -36,11 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_variants as dv
 
 from service.redisconn import EmbeddedRedis, connect
-from workers import dedup, dedupindex, keys
+from workers import commitplan, dedup, dedupindex, keys
+from workers.commit import load_request
 from workers.dedup import Fingerprint
 from workers.pipeline import Analysis, analyse_page
 from workers.records import Article, Item
-from workers.store import RollingStore, judge
+from workers.store import RollingStore
 
 NOW = datetime(2019, 3, 12, 12, 0, tzinfo=UTC)
 
@@ -114,11 +115,9 @@ async def run_corpus(
         art: Article = a.article
         start = time.perf_counter()
         fp = dedup.fingerprint(art.text)
-        snap = await dedupindex.snapshot(
-            store.redis, store._snapshot, f"{i}-0", art.canonical_url, art.text_hash, fp
-        )
-        assert snap is not None
-        judge(art, fp, snap)
+        loaded = await store.committer.load(load_request(f"{i}-0", art, list(a.events), fp))
+        assert loaded is not None
+        commitplan.decide(f"{i}-0", art, list(a.events), fp, loaded, NOW)
         decide_ms.append((time.perf_counter() - start) * 1e3)
         start = time.perf_counter()
         result = await store.commit(f"{i}-0", art, list(a.events), NOW, 0, a.fingerprint)

@@ -1,0 +1,82 @@
+"""Unit tests of incident planning on loaded data (no Redis): merge, keep apart, revise, split."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_incidents import SARAQIB, report
+from workers import incidentplan
+from workers.incidentplan import Stored, cell_of, plan_reports, plan_split
+from workers.records import Event
+
+
+def stored(*events: Event) -> Stored:
+    """A store holding each event as a one-report incident, filed in its merge cell."""
+    cells: dict[str, tuple[str, ...]] = {}
+    for e in events:
+        cells[cell_of(e)] = (*cells.get(cell_of(e), ()), e.id)
+    return Stored(
+        events={e.id: (incidentplan.Incident(e.id, [e], [], 1, "").event(), 1) for e in events},
+        reports={e.id: e for e in events},
+        cells=cells,
+    )
+
+
+def test_report_of_a_stored_incident_merges_into_it() -> None:
+    """Another outlet's report of the Al-Fu'ah clash joins the stored event (version checked)."""
+    first = report("a:0")
+    plan = plan_reports(stored(first), [report("b:0", fatalities=120, url="https://b.example")])
+    assert list(plan.touched) == ["a:0"]
+    inc = plan.touched["a:0"]
+    assert inc.version == 1 and inc.rids() == ["a:0", "b:0"]
+    event = inc.event()
+    assert event.fatalities == 100 and event.fatalities_reported == {"min": 100, "max": 120}
+    assert plan.reports[0][0] == "b:0" and plan.reports[0][2] == "a:0"
+
+
+def test_other_town_starts_a_new_incident() -> None:
+    """A clash at Saraqib the same day is not merged: a new event, version 0 (must not exist)."""
+    plan = plan_reports(stored(report("a:0")), [report("b:0", location=SARAQIB)])
+    assert list(plan.touched) == ["b:0"] and plan.touched["b:0"].version == 0
+
+
+def test_two_reports_of_one_article_never_merge_together() -> None:
+    """One article tells of an incident once: its two nearby reports stay two events."""
+    plan = plan_reports(Stored(), [report("b:0"), report("b:1", fatalities=90)])
+    assert sorted(plan.touched) == ["b:0", "b:1"]
+
+
+def test_new_event_id_avoids_an_existing_one() -> None:
+    """A report whose id is taken by another event gets the next free id."""
+    plan = plan_reports(
+        Stored(taken=frozenset({"b:0", "b:0~1"})), [report("b:0", location=SARAQIB)]
+    )
+    assert list(plan.touched) == ["b:0~2"]
+
+
+def test_revision_replaces_its_earlier_report() -> None:
+    """An update's report of the same clash replaces the earlier one: the toll is the new one."""
+    old = report("a:0", fatalities=9)
+    plan = plan_reports(stored(old), [report("a:0", fatalities=90)], old_rids=["a:0"])
+    inc = plan.touched["a:0"]
+    assert inc.rids() == ["a:0"] and inc.event().fatalities == 90
+    assert plan.rids == ["a:0"]
+
+
+def test_split_moves_a_source_out() -> None:
+    """Splitting the second outlet off plans the kept event and a new one from its report."""
+    first, second = report("a:0"), report("b:0", fatalities=120, url="https://b.example")
+    merged = plan_reports(stored(first), [second]).touched["a:0"]
+    store = Stored(
+        events={"a:0": (merged.event(), 2)},
+        reports={"a:0": first, "b:0": second},
+        cells={cell_of(first): ("a:0",)},
+        taken=frozenset({"a:0"}),
+    )
+    plan, new_id = plan_split(store, "a:0", "https://b.example")
+    assert new_id == "b:0" and plan.touched["a:0"].rids() == ["a:0"]
+    assert plan.touched["b:0"].event().fatalities == 120
+    with pytest.raises(ValueError):
+        plan_split(store, "a:0", "https://nowhere.example")
+    with pytest.raises(KeyError):
+        plan_split(store, "zz", "https://b.example")

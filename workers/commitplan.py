@@ -1,0 +1,256 @@
+"""CommitPlan: everything one commit.lua call writes, decided on a load (pure, no I/O).
+
+The commit path has three steps (workers/commit.py): load what the decision needs in one round
+trip, `decide` here (the article's verdict by workers.dedup, its reports' incidents by
+workers.incidentplan) into a CommitPlan, and apply it with one commit.lua call whose arguments
+`encode` writes, for an article's commit and an admin split alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from workers import dedup, dedupindex, incidentplan, keys, metrics
+from workers.incidentplan import IncidentPlan, Stored
+from workers.records import Article, Event, Verdict, iso, parse_iso
+
+# Fields the commit script adds to an event body; the body itself is serialised without them.
+_STAMPS = ("first_seen", "updated", "version")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What load.lua read for one decision."""
+
+    snapshot: dedupindex.Snapshot
+    records: Mapping[str, dict[str, Any]]  # candidate article key -> its record
+    stored: Stored
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleWrite:
+    """The article part of a commit: its verdict, record and index changes, and the snapshot
+    values commit.lua re-checks before writing."""
+
+    verdict: Verdict
+    article_key: str
+    owner: str  # the record written: the article itself, or the one an update revises
+    canonical_url: str
+    text_hash: str
+    record_json: str
+    packed: bytes  # fingerprint to index (b"" = not indexed)
+    owner_n: str  # the owner's index number ("" = give a new one)
+    seen_url_owner: str
+    seen_text_owner: str
+    band_checks: str  # "bucket:field:value;..." as read
+    band_adds: str  # "bucket:field;..."
+    band_removes: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventWrite:
+    event_id: str
+    body: str  # JSON without the stamps commit.lua adds
+    fingerprint: str  # of the body: an unchanged event is neither written nor published
+    date_epoch: float
+    expected_version: int  # 0 = must not exist yet
+    add_cell: str
+    remove_cell: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportWrite:
+    report_id: str
+    report_json: str
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommitPlan:
+    entry_id: str  # "" for an admin change (a split): no article part, no done-mark
+    article: ArticleWrite | None
+    events: tuple[EventWrite, ...]
+    reports: tuple[ReportWrite, ...]
+
+
+def event_body(event: Event) -> str:
+    """The event's JSON without the store's stamps; the commit script appends them."""
+    d = event.to_dict()
+    for k in _STAMPS:
+        d.pop(k, None)
+    return json.dumps(d, ensure_ascii=False, sort_keys=True)
+
+
+def verdict_of(article: Article, fp: dedup.Fingerprint, snap: dedupindex.Snapshot) -> Verdict:
+    """The article's verdict against the snapshot."""
+    owner, owner_hash, _ = dedupindex.parse_owner(snap.url_owner)
+    return dedup.judge(
+        article.canonical_url,
+        replace(fp, text_hash=article.text_hash),
+        snap.candidates,
+        (owner, owner_hash),
+        snap.fingerprints.get(owner),
+    )
+
+
+def decide(
+    entry_id: str,
+    article: Article,
+    reports: Sequence[Event],
+    fp: dedup.Fingerprint,
+    loaded: Loaded,
+    now: datetime,
+) -> CommitPlan:
+    """Verdict and incident plan of one article, as the writes of one commit."""
+    verdict = verdict_of(article, fp, loaded.snapshot)
+    owner = verdict.matched if verdict.verdict == "update" and verdict.matched else article.key
+    plan, old_urls = IncidentPlan(), []
+    if verdict.verdict != "duplicate":
+        record = loaded.records.get(owner, {}) if verdict.verdict == "update" else {}
+        old_urls = list(record.get("urls") or [])
+        if record.get("canonical_url"):
+            old_urls.append(record["canonical_url"])
+        plan = incidentplan.plan_reports(loaded.stored, reports, list(record.get("reports") or []))
+    write = _article_write(article, verdict, owner, fp, loaded.snapshot, plan, old_urls)
+    return CommitPlan(entry_id, write, *_event_writes(plan, now))
+
+
+def split(loaded: Loaded, event_id: str, url: str, now: datetime) -> tuple[CommitPlan, str]:
+    """The writes that move source `url` out of an event (see incidentplan.plan_split)."""
+    plan, new_id = incidentplan.plan_split(loaded.stored, event_id, url)
+    return CommitPlan("", None, *_event_writes(plan, now)), new_id
+
+
+def _article_write(
+    article: Article,
+    verdict: Verdict,
+    owner: str,
+    fp: dedup.Fingerprint,
+    snap: dedupindex.Snapshot,
+    plan: IncidentPlan,
+    old_urls: list[str],
+) -> ArticleWrite:
+    record = json.loads(article.to_json(verdict))
+    if verdict.verdict != "duplicate":
+        record["reports"] = plan.rids
+        urls = sorted({*old_urls, article.canonical_url})
+        if len(urls) > 1:  # trim.lua falls back to canonical_url: no copy of it needed
+            record["urls"] = urls
+    indexable = bool(snap.slots)
+    packed = dedupindex.pack(owner, fp) if indexable and verdict.verdict != "duplicate" else b""
+    is_update = verdict.verdict == "update"
+    old_fp = snap.fingerprints.get(owner) if is_update else None
+    removes = (
+        [s for s in dedupindex.band_slots(old_fp) if s not in set(snap.slots)]
+        if old_fp is not None and indexable
+        else []
+    )
+    return ArticleWrite(
+        verdict=verdict,
+        article_key=article.key,
+        owner=owner,
+        canonical_url=article.canonical_url,
+        text_hash=article.text_hash,
+        record_json=json.dumps(record, ensure_ascii=False),
+        packed=packed,
+        owner_n=snap.numbers.get(owner, "") if is_update else "",
+        seen_url_owner=snap.url_owner,
+        seen_text_owner=snap.text_owner,
+        band_checks=dedupindex.encode_slots(snap.slots, snap.slot_values),
+        band_adds=dedupindex.encode_slots(snap.slots if packed else []),
+        band_removes=dedupindex.encode_slots(removes),
+    )
+
+
+def _event_writes(
+    plan: IncidentPlan, now: datetime
+) -> tuple[tuple[EventWrite, ...], tuple[ReportWrite, ...]]:
+    events = []
+    for inc in plan.touched.values():
+        ev = inc.event()
+        body = event_body(ev)
+        events.append(
+            EventWrite(
+                event_id=inc.event_id,
+                body=body,
+                fingerprint=hashlib.sha1(body.encode()).hexdigest()[:16],
+                date_epoch=(parse_iso(ev.date) or now).timestamp(),
+                expected_version=inc.version,
+                add_cell=incidentplan.cell_of(ev),
+                remove_cell=inc.cell,
+            )
+        )
+    reports = tuple(ReportWrite(rid, r.to_json(), eid) for rid, r, eid in plan.reports)
+    return tuple(events), reports
+
+
+def encode(plan: CommitPlan, now: datetime, polled_at: float) -> list[Any]:
+    """commit.lua's ARGV for a plan (the layout is documented at the top of commit.lua)."""
+    args: list[Any] = [
+        plan.entry_id,
+        now.timestamp(),
+        iso(now),
+        keys.EVENTS_CHANNEL,
+        polled_at,
+        metrics.field("newsingest_articles", verdict=""),
+        metrics.field("newsingest_events_published", kind=""),
+    ]
+    a = plan.article
+    if a is None:
+        args += [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            b"",
+            "",
+            "",
+            "",
+            keys.DEDUP_BAND_PREFIX,
+            "",
+            "",
+            "",
+        ]
+    else:
+        args += [
+            a.verdict.verdict,
+            a.verdict.reason,
+            a.verdict.matched or "",
+            a.article_key,
+            a.owner,
+            a.canonical_url,
+            a.text_hash,
+            a.record_json,
+            a.packed,
+            a.owner_n,
+            a.seen_url_owner,
+            a.seen_text_owner,
+            keys.DEDUP_BAND_PREFIX,
+            a.band_checks,
+            a.band_adds,
+            a.band_removes,
+        ]
+    args.append(len(plan.events))
+    for e in plan.events:
+        args += [
+            e.event_id,
+            e.body,
+            e.fingerprint,
+            e.date_epoch,
+            e.expected_version,
+            e.add_cell,
+            e.remove_cell,
+        ]
+    args.append(len(plan.reports))
+    for r in plan.reports:
+        args += [r.report_id, r.report_json, r.event_id]
+    return args
