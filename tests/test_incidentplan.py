@@ -7,7 +7,7 @@ import pytest
 from tests.test_incidents import SARAQIB, report
 from workers import incidentplan
 from workers.incidentplan import Stored, cell_of, plan_reports, plan_split
-from workers.records import Event
+from workers.records import Event, Location
 
 
 def stored(*events: Event) -> Stored:
@@ -61,6 +61,60 @@ def test_revision_replaces_its_earlier_report() -> None:
     inc = plan.touched["a:0"]
     assert inc.rids() == ["a:0"] and inc.event().fatalities == 90
     assert plan.rids == ["a:0"]
+
+
+def test_raised_toll_keeps_the_earlier_figure_in_the_range() -> None:
+    """12 killed revised to 40: the event says 40, fatalities_reported spans 12 to 40."""
+    plan = plan_reports(
+        stored(report("a:0", fatalities=12)), [report("a:0", fatalities=40)], ["a:0"]
+    )
+    event = plan.touched["a:0"].event()
+    assert event.fatalities == 40 and event.fatalities_reported == {"min": 12, "max": 40}
+    assert event.provenance[0]["earlier_fatalities"] == [12]
+
+
+def test_corrected_place_moves_the_event() -> None:
+    """A revision that names another town: the same event, now at the new place and cell."""
+    aleppo = Location("Aleppo", "Aleppo", "SY", 36.2, 37.16)
+    old = report("a:0")
+    plan = plan_reports(stored(old), [report("a:0", location=aleppo)], ["a:0"])
+    inc = plan.touched["a:0"]
+    assert list(plan.touched) == ["a:0"] and inc.event().location == aleppo
+    assert inc.cell == cell_of(old)
+
+
+def test_unsupported_event_is_retracted() -> None:
+    """A revision that no longer reports the clash retracts its event (kept, status retracted)."""
+    plan = plan_reports(stored(report("a:0")), [], ["a:0"])
+    inc = plan.touched["a:0"]
+    assert inc.status == "retracted" and inc.event().status == "retracted"
+    assert plan.rids == [] and plan.dropped == []
+
+
+def test_unsupported_report_leaves_a_merged_event() -> None:
+    """When another outlet still reports the incident, only the withdrawn source leaves it."""
+    first, second = report("a:0"), report("b:0", fatalities=120, url="https://b.example")
+    merged = plan_reports(stored(first), [second]).touched["a:0"]
+    store = Stored(
+        events={"a:0": (merged.event(), 2)},
+        reports={"a:0": first, "b:0": second},
+        cells={cell_of(first): ("a:0",)},
+    )
+    plan = plan_reports(store, [], ["b:0"])
+    inc = plan.touched["a:0"]
+    assert inc.status == "active" and inc.rids() == ["a:0"] and plan.dropped == ["b:0"]
+    assert [s.url for s in inc.event().sources] == ["https://a.example/1"]
+
+
+def test_bumped_date_only_changes_nothing() -> None:
+    """A revision whose report differs only in its source's metadata touches no event."""
+    old = report("a:0")
+    new = report("a:0")
+    new = Event.from_dict(
+        {**new.to_dict(), "sources": [{"url": "https://a.example/1", "published": "x"}]}
+    )
+    plan = plan_reports(stored(old), [new], ["a:0"])
+    assert plan.touched == {} and plan.rids == ["a:0"]
 
 
 def test_split_moves_a_source_out() -> None:

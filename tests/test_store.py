@@ -102,6 +102,25 @@ async def test_unchanged_event_in_update_is_not_republished(redis: object) -> No
     assert (result.verdict, result.created, result.updated) == ("update", 0, 0)
 
 
+async def test_update_that_no_longer_reports_an_event_retracts_it(redis: object) -> None:
+    """A revision without the event: published once as `retracted`, kept with that status,
+    logged, left out of listings; a redelivery of the revision publishes nothing again."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    got = await messages(redis, 1, store.commit("2-0", article(text_hash="h2"), [], NOW, 0))
+    again = await store.commit("2-0", article(text_hash="h2"), [], NOW, 0)
+    assert [m["kind"] for m in got] == ["retracted"] and again.verdict == "done"
+    stored = await store.get("e1")
+    assert stored is not None and stored["status"] == "retracted" and stored["version"] == 2
+    assert got[0]["event"] == stored
+    log = await redis.xrange(keys.EVENTS_STREAM)  # type: ignore[attr-defined]
+    assert [f["kind"] for _, f in log] == ["created", "retracted"]
+    assert await store.query(EventQuery()) == []
+    # No later report merges into a retracted event.
+    later = await store.commit("3-0", article("a3", "http://ex.org/c", "h3"), [event("e3")], NOW, 0)
+    assert later.created == 1
+
+
 async def test_query_filters_and_orders(redis: object) -> None:
     """Events come newest first and filter by time range, type and country."""
     store = RollingStore(redis, 7 * 86400)

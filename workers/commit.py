@@ -21,7 +21,7 @@ from redis.exceptions import NoScriptError
 from workers import commitplan, dedup, dedupindex, incidentplan, keys
 from workers.commitplan import CommitPlan, Loaded
 from workers.incidentplan import Stored
-from workers.records import Article, Event
+from workers.records import Article, Event, PageValidators
 from workers.scripts import lua
 
 MAX_ATTEMPTS = 12  # commits retried on a changed snapshot before the entry is retried
@@ -42,6 +42,7 @@ COMMIT_KEYS = [
     keys.DEDUP_FP,
     keys.EVENT_REPORTS,
     keys.REPORT_EVENT,
+    keys.PAGE_VALIDATORS,
 ]
 LOAD_KEYS = [
     keys.DONE_ITEMS,
@@ -136,6 +137,7 @@ class Committer:
         now: datetime,
         polled_at: float,
         fingerprint: dedup.Fingerprint | None = None,
+        page: PageValidators | None = None,
     ) -> CommitResult:
         """Judge the article, merge its events into incidents, store, log, publish, mark done."""
         fp = fingerprint if fingerprint is not None else dedup.fingerprint(article.text)
@@ -144,7 +146,7 @@ class Committer:
             loaded = await self.load(req)
             if loaded is None:
                 return CommitResult("done", "", None, 0, 0)
-            plan = commitplan.decide(entry_id, article, events, fp, loaded, now)
+            plan = commitplan.decide(entry_id, article, events, fp, loaded, now, page)
             raw = await self.apply(plan, now, polled_at)
             if raw[0] != "retry":
                 assert plan.article is not None

@@ -17,7 +17,7 @@ from typing import Any
 
 from workers import dedup, dedupindex, incidentplan, keys, metrics
 from workers.incidentplan import IncidentPlan, Stored
-from workers.records import Article, Event, Verdict, iso, parse_iso
+from workers.records import Article, Event, PageValidators, Verdict, iso, parse_iso
 
 # Fields the commit script adds to an event body; the body itself is serialised without them.
 _STAMPS = ("first_seen", "updated", "version")
@@ -50,6 +50,12 @@ class ArticleWrite:
     band_checks: str  # "bucket:field:value;..." as read
     band_adds: str  # "bucket:field;..."
     band_removes: str
+    page_key: str = ""  # where the page's validators are kept ("" = nowhere)
+    validators: str = ""
+
+
+# An admin change (entry_id "") has no article part: commit.lua skips these arguments.
+_NO_ARTICLE = ArticleWrite(Verdict("", ""), "", "", "", "", "", b"", "", "", "", "", "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,7 @@ class EventWrite:
     expected_version: int  # 0 = must not exist yet
     add_cell: str
     remove_cell: str
+    retracted: bool = False  # published as kind "retracted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class CommitPlan:
     article: ArticleWrite | None
     events: tuple[EventWrite, ...]
     reports: tuple[ReportWrite, ...]
+    dropped: tuple[str, ...] = ()  # report ids no event holds any more
 
 
 def event_body(event: Event) -> str:
@@ -105,18 +113,24 @@ def decide(
     fp: dedup.Fingerprint,
     loaded: Loaded,
     now: datetime,
+    page: PageValidators | None = None,
 ) -> CommitPlan:
     """Verdict and incident plan of one article, as the writes of one commit."""
     verdict = verdict_of(article, fp, loaded.snapshot)
     owner = verdict.matched if verdict.verdict == "update" and verdict.matched else article.key
-    plan, old_urls = IncidentPlan(), []
+    plan, old_urls, version = IncidentPlan(), [], 1
     if verdict.verdict != "duplicate":
         record = loaded.records.get(owner, {}) if verdict.verdict == "update" else {}
+        if verdict.verdict == "update":
+            version = int(record.get("version") or 1) + 1
+            verdict = replace(verdict, supersedes=version - 1)
         old_urls = list(record.get("urls") or [])
         if record.get("canonical_url"):
             old_urls.append(record["canonical_url"])
         plan = incidentplan.plan_reports(loaded.stored, reports, list(record.get("reports") or []))
-    write = _article_write(article, verdict, owner, fp, loaded.snapshot, plan, old_urls)
+    write = _article_write(article, verdict, owner, fp, loaded.snapshot, plan, old_urls, version)
+    if page is not None:
+        write = _with_page(write, page)
     return CommitPlan(entry_id, write, *_event_writes(plan, now))
 
 
@@ -134,9 +148,11 @@ def _article_write(
     snap: dedupindex.Snapshot,
     plan: IncidentPlan,
     old_urls: list[str],
+    version: int,
 ) -> ArticleWrite:
     record = json.loads(article.to_json(verdict))
     if verdict.verdict != "duplicate":
+        record["version"] = version  # of the article at this URL: an update supersedes one
         record["reports"] = plan.rids
         urls = sorted({*old_urls, article.canonical_url})
         if len(urls) > 1:  # trim.lua falls back to canonical_url: no copy of it needed
@@ -167,9 +183,23 @@ def _article_write(
     )
 
 
+def _with_page(write: ArticleWrite, page: PageValidators) -> ArticleWrite:
+    """The page's validators kept with the commit; a record kept under another key names the
+    page key, so that trim.lua drops them together."""
+    record_key = write.article_key if write.verdict.verdict == "duplicate" else write.owner
+    record_json = write.record_json
+    if page.page_key != record_key:
+        record = json.loads(record_json)
+        record["page"] = page.page_key
+        record_json = json.dumps(record, ensure_ascii=False)
+    return replace(
+        write, record_json=record_json, page_key=page.page_key, validators=page.encoded()
+    )
+
+
 def _event_writes(
     plan: IncidentPlan, now: datetime
-) -> tuple[tuple[EventWrite, ...], tuple[ReportWrite, ...]]:
+) -> tuple[tuple[EventWrite, ...], tuple[ReportWrite, ...], tuple[str, ...]]:
     events = []
     for inc in plan.touched.values():
         ev = inc.event()
@@ -181,12 +211,14 @@ def _event_writes(
                 fingerprint=hashlib.sha1(body.encode()).hexdigest()[:16],
                 date_epoch=(parse_iso(ev.date) or now).timestamp(),
                 expected_version=inc.version,
-                add_cell=incidentplan.cell_of(ev),
+                # A retracted event leaves its merge cell: no later report joins it.
+                add_cell="" if inc.status == "retracted" else incidentplan.cell_of(ev),
                 remove_cell=inc.cell,
+                retracted=inc.status == "retracted",
             )
         )
     reports = tuple(ReportWrite(rid, r.to_json(), eid) for rid, r, eid in plan.reports)
-    return tuple(events), reports
+    return tuple(events), reports, tuple(plan.dropped)
 
 
 def encode(plan: CommitPlan, now: datetime, polled_at: float) -> list[Any]:
@@ -200,45 +232,27 @@ def encode(plan: CommitPlan, now: datetime, polled_at: float) -> list[Any]:
         metrics.field("newsingest_articles", verdict=""),
         metrics.field("newsingest_events_published", kind=""),
     ]
-    a = plan.article
-    if a is None:
-        args += [
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            b"",
-            "",
-            "",
-            "",
-            keys.DEDUP_BAND_PREFIX,
-            "",
-            "",
-            "",
-        ]
-    else:
-        args += [
-            a.verdict.verdict,
-            a.verdict.reason,
-            a.verdict.matched or "",
-            a.article_key,
-            a.owner,
-            a.canonical_url,
-            a.text_hash,
-            a.record_json,
-            a.packed,
-            a.owner_n,
-            a.seen_url_owner,
-            a.seen_text_owner,
-            keys.DEDUP_BAND_PREFIX,
-            a.band_checks,
-            a.band_adds,
-            a.band_removes,
-        ]
+    a = plan.article or _NO_ARTICLE
+    args += [
+        a.verdict.verdict,
+        a.verdict.reason,
+        a.verdict.matched or "",
+        a.article_key,
+        a.owner,
+        a.canonical_url,
+        a.text_hash,
+        a.record_json,
+        a.packed,
+        a.owner_n,
+        a.seen_url_owner,
+        a.seen_text_owner,
+        keys.DEDUP_BAND_PREFIX,
+        a.band_checks,
+        a.band_adds,
+        a.band_removes,
+        a.page_key,
+        a.validators,
+    ]
     args.append(len(plan.events))
     for e in plan.events:
         args += [
@@ -249,8 +263,11 @@ def encode(plan: CommitPlan, now: datetime, polled_at: float) -> list[Any]:
             e.expected_version,
             e.add_cell,
             e.remove_cell,
+            "retracted" if e.retracted else "",
         ]
     args.append(len(plan.reports))
     for r in plan.reports:
         args += [r.report_id, r.report_json, r.event_id]
+    args.append(len(plan.dropped))
+    args += plan.dropped
     return args

@@ -48,6 +48,8 @@ async def query_events(redis: Any, q: EventQuery) -> list[dict[str, Any]]:
 
 
 def _matches(event: dict[str, Any], q: EventQuery) -> bool:
+    if event.get("status") == "retracted":  # kept for GET /events/{id} and the log only
+        return False
     if q.event_type and q.event_type.lower() not in (
         str(event.get("event_type", "")).lower(),
         str(event.get("sub_event_type", "")).lower(),

@@ -36,9 +36,11 @@ class Incident:
     provenance: list[dict[str, Any]]
     version: int  # as stored; 0 = not stored yet (commit.lua checks it)
     cell: str  # merge cell it is filed under now ("" for none)
+    status: str = "active"  # "retracted": no report supports it any more
 
     def event(self) -> Event:
-        return incidents.combine(self.event_id, self.reports, self.provenance)
+        ev = incidents.combine(self.event_id, self.reports, self.provenance)
+        return replace(ev, status=self.status) if self.status != ev.status else ev
 
     def rids(self) -> list[str]:
         return [p["report"] for p in self.provenance]
@@ -51,6 +53,7 @@ class IncidentPlan:
     touched: dict[str, Incident] = field(default_factory=dict)
     reports: list[tuple[str, Event, str]] = field(default_factory=list)  # rid, report, event id
     rids: list[str] = field(default_factory=list)  # this article's reports
+    dropped: list[str] = field(default_factory=list)  # reports no event holds any more
 
     def assign(self, rid: str, report: Event, inc: Incident) -> None:
         self.touched[inc.event_id] = inc
@@ -82,7 +85,7 @@ def stored_incident(stored: Stored, event_id: str) -> Incident | None:
     ev, version = found
     prov = list(ev.provenance) or [incidents.first_provenance(event_id, ev)]
     reports = [stored.reports.get(p["report"], ev) for p in prov]
-    return Incident(event_id, reports, prov, version, cell_of(ev))
+    return Incident(event_id, reports, prov, version, cell_of(ev), ev.status)
 
 
 class _Planner:
@@ -132,9 +135,42 @@ class _Planner:
                 continue
             used_reports.add(i)
             used_rids.add(rid)
-            inc.reports[inc.rids().index(rid)] = replace(reports[i], id=rid)
-            self.plan.assign(rid, reports[i], inc)
+            self._replace(inc, rid, reports[i])
+        for rid in old:
+            if rid not in used_rids:
+                self._withdraw(rid)
         return [r for i, r in enumerate(reports) if i not in used_reports]
+
+    def _replace(self, inc: Incident, rid: str, report: Event) -> None:
+        """The revised report takes the place of the earlier one; figures revised away are
+        kept in its provenance (fatalities_reported shows them)."""
+        at = inc.rids().index(rid)
+        old, new = inc.reports[at], replace(report, id=rid)
+        if replace(new, sources=old.sources) == old:
+            # Only the source's metadata moved (a bumped pubDate): nothing a reader sees.
+            self.plan.rids.append(rid)
+            return
+        prov = dict(inc.provenance[at], revisions=int(inc.provenance[at].get("revisions", 0)) + 1)
+        if old.fatalities is not None and old.fatalities != new.fatalities:
+            prov["earlier_fatalities"] = [*prov.get("earlier_fatalities", ()), old.fatalities]
+        inc.provenance[at] = prov
+        inc.reports[at] = new
+        self.plan.assign(rid, report, inc)
+
+    def _withdraw(self, rid: str) -> None:
+        """The revised text no longer supports this report: it leaves its event, and an event
+        left with no report is retracted (kept, unfiled, so no later report merges into it)."""
+        inc = self._holder(rid)
+        if inc is None:
+            return
+        self.plan.touched[inc.event_id] = inc
+        if len(inc.reports) == 1:
+            inc.status = "retracted"
+            return
+        at = inc.rids().index(rid)
+        del inc.reports[at]
+        del inc.provenance[at]
+        self.plan.dropped.append(rid)
 
     def _holder(self, rid: str) -> Incident | None:
         """The incident that holds report `rid`, if it is loaded."""
@@ -156,7 +192,9 @@ class _Planner:
         candidates = [
             inc
             for eid in sorted(ids)
-            if (inc := self.incident(eid)) is not None and not mine & set(inc.rids())
+            if (inc := self.incident(eid)) is not None
+            and inc.status != "retracted"
+            and not mine & set(inc.rids())
         ]
         found = incidents.best_match(report, [inc.event() for inc in candidates])
         if found is not None:

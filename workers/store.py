@@ -12,7 +12,7 @@ from typing import Any
 from workers import dedup, eventreads
 from workers.commit import CommitConflict, CommitResult, Committer
 from workers.eventreads import EventQuery
-from workers.records import Article, Event
+from workers.records import Article, Event, PageValidators
 from workers.trimming import Trimmer
 
 __all__ = ["CommitConflict", "CommitResult", "EventQuery", "RollingStore"]
@@ -35,9 +35,12 @@ class RollingStore:
         now: datetime,
         polled_at: float,
         fingerprint: dedup.Fingerprint | None = None,
+        page: PageValidators | None = None,
     ) -> CommitResult:
         """Judge the article, merge its events into incidents, store, log, publish, mark done."""
-        return await self.committer.commit(entry_id, article, events, now, polled_at, fingerprint)
+        return await self.committer.commit(
+            entry_id, article, events, now, polled_at, fingerprint, page
+        )
 
     async def split(
         self, event_id: str, url: str, now: datetime

@@ -25,6 +25,7 @@ TRIM_KEYS = [
     keys.DEDUP_FP,
     keys.EVENT_REPORTS,
     keys.REPORT_EVENT,
+    keys.PAGE_VALIDATORS,
 ]
 
 
