@@ -6,8 +6,8 @@ import pytest
 
 from tests.test_incidents import SARAQIB, report
 from workers import incidentplan
-from workers.incidentplan import Stored, cell_of, plan_reports, plan_split
-from workers.records import Event, Location
+from workers.incidentplan import Stored, cell_of, plan_copies, plan_reports, plan_split
+from workers.records import Event, Location, Source
 
 
 def stored(*events: Event) -> Stored:
@@ -134,3 +134,32 @@ def test_split_moves_a_source_out() -> None:
         plan_split(store, "a:0", "https://nowhere.example")
     with pytest.raises(KeyError):
         plan_split(store, "zz", "https://b.example")
+
+
+def test_copy_joins_the_sources_and_leaves_with_its_original() -> None:
+    """A copy's URL joins the original report's event; when the revised original no longer
+    reports it, the copy goes too and the event is retracted."""
+    first = report("a:0")
+    source = Source("https://copy.example/1")
+    plan = plan_copies(stored(first), ["a:0"], "c", source)
+    inc = plan.touched["a:0"]
+    assert [s.url for s in inc.event().sources] == ["https://a.example/1", source.url]
+    assert inc.event().confidence == first.confidence and plan.rids == ["c:0"]
+    assert (
+        plan_copies(
+            Stored(
+                events={"a:0": (inc.event(), 2)},
+                reports={"a:0": first, "c:0": inc.reports[1]},
+            ),
+            ["a:0"],
+            "c",
+            source,
+        ).touched
+        == {}
+    )
+    withdrawn = plan_reports(
+        Stored(events={"a:0": (inc.event(), 2)}, reports={"a:0": first, "c:0": inc.reports[1]}),
+        [],
+        ["a:0"],
+    )
+    assert withdrawn.touched["a:0"].status == "retracted"

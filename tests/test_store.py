@@ -89,7 +89,8 @@ async def test_verdicts_by_url_and_text_hash(redis: object) -> None:
     revised = await store.commit("4-0", article(text_hash="h2"), [event(fatalities=120)], NOW, 0)
     assert (revised.verdict, revised.updated) == ("update", 1)
     stored = await store.get("e1")
-    assert stored and stored["fatalities"] == 120 and stored["version"] == 2
+    # Version 2 added the copy's URL to the sources, version 3 is the revised figure.
+    assert stored and stored["fatalities"] == 120 and stored["version"] == 3
     record = await store.article("a2")
     assert record and record["verdict"]["verdict"] == "duplicate"
 
@@ -119,6 +120,24 @@ async def test_update_that_no_longer_reports_an_event_retracts_it(redis: object)
     # No later report merges into a retracted event.
     later = await store.commit("3-0", article("a3", "http://ex.org/c", "h3"), [event("e3")], NOW, 0)
     assert later.created == 1
+
+
+async def test_duplicate_at_another_url_joins_the_sources(redis: object) -> None:
+    """A copy at another URL adds its URL to the original's event (one `updated`, confidence
+    unchanged); the same copy seen again, or the original re-fetched, publishes nothing."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    copy = article("a2", "http://other.org/x")
+    got = await messages(redis, 1, store.commit("2-0", copy, [event("e9")], NOW, 0))
+    assert [m["kind"] for m in got] == ["updated"]
+    stored = await store.get("e1")
+    assert stored is not None and stored["version"] == 2 and stored["confidence"] == 0.8
+    assert [s["url"] for s in stored["sources"]] == ["http://ex.org/a", "http://other.org/x"]
+    assert stored["provenance"][1]["reason"] == "duplicate"
+    again = await messages(redis, 1, store.commit("3-0", copy, [event("e9")], NOW, 0))
+    same = await messages(redis, 1, store.commit("4-0", article(), [event()], NOW, 0))
+    assert again == [] and same == []
+    assert (await store.get("e1"))["version"] == 2  # type: ignore[index]
 
 
 async def test_query_filters_and_orders(redis: object) -> None:
@@ -175,4 +194,9 @@ async def test_racing_commits_yield_one_new(redis: object) -> None:
         ]
     )
     assert sorted(r.verdict for r in results).count("new") == 1
-    assert await redis.xlen(keys.EVENTS_STREAM) == 1  # type: ignore[attr-defined]
+    # One event: created once, then each copy's URL joins its sources, one version each.
+    log = await redis.xrange(keys.EVENTS_STREAM)  # type: ignore[attr-defined]
+    assert sorted(f["kind"] for _, f in log) == ["created"] + ["updated"] * 9
+    versions = sorted(json.loads(f["message"])["event"]["version"] for _, f in log)
+    assert versions == list(range(1, 11))
+    assert len((await store.get("e1"))["sources"]) == 10  # type: ignore[index]

@@ -17,7 +17,7 @@ from typing import Any
 
 from workers import dedup, dedupindex, incidentplan, keys, metrics
 from workers.incidentplan import IncidentPlan, Stored
-from workers.records import Article, Event, PageValidators, Verdict, iso, parse_iso
+from workers.records import Article, Event, PageValidators, Source, Verdict, iso, parse_iso
 
 # Fields the commit script adds to an event body; the body itself is serialised without them.
 _STAMPS = ("first_seen", "updated", "version")
@@ -128,6 +128,12 @@ def decide(
         if record.get("canonical_url"):
             old_urls.append(record["canonical_url"])
         plan = incidentplan.plan_reports(loaded.stored, reports, list(record.get("reports") or []))
+    elif verdict.matched and verdict.matched != article.key:
+        original = loaded.records.get(verdict.matched, {})
+        source = Source(article.canonical_url, article.title, article.feed, article.published)
+        plan = incidentplan.plan_copies(
+            loaded.stored, list(original.get("reports") or []), article.key, source
+        )
     write = _article_write(article, verdict, owner, fp, loaded.snapshot, plan, old_urls, version)
     if page is not None:
         write = _with_page(write, page)
@@ -151,6 +157,8 @@ def _article_write(
     version: int,
 ) -> ArticleWrite:
     record = json.loads(article.to_json(verdict))
+    if plan.rids:
+        record["reports"] = plan.rids
     if verdict.verdict != "duplicate":
         record["version"] = version  # of the article at this URL: an update supersedes one
         record["reports"] = plan.rids

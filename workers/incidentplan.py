@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workers import incidents, keys
-from workers.records import Event
+from workers.records import Event, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,19 +158,41 @@ class _Planner:
         self.plan.assign(rid, report, inc)
 
     def _withdraw(self, rid: str) -> None:
-        """The revised text no longer supports this report: it leaves its event, and an event
-        left with no report is retracted (kept, unfiled, so no later report merges into it)."""
+        """The revised text no longer supports this report: it leaves its event with the copies
+        of it, and an event left with no report is retracted (kept with its reports, unfiled,
+        so no later report merges into it)."""
         inc = self._holder(rid)
         if inc is None:
             return
         self.plan.touched[inc.event_id] = inc
-        if len(inc.reports) == 1:
+        going = [
+            i
+            for i, p in enumerate(inc.provenance)
+            if p["report"] == rid or p.get("duplicate_of") == rid
+        ]
+        if len(going) == len(inc.reports):
             inc.status = "retracted"
             return
-        at = inc.rids().index(rid)
-        del inc.reports[at]
-        del inc.provenance[at]
-        self.plan.dropped.append(rid)
+        for at in reversed(going):
+            self.plan.dropped.append(inc.provenance[at]["report"])
+            del inc.reports[at]
+            del inc.provenance[at]
+
+    def copy(self, rid: str, copy_rid: str, source: Source) -> None:
+        """A copy of the article at another URL: its source joins the event holding `rid`, as
+        a report that repeats it (confidence 0: a copy corroborates nothing)."""
+        inc = self._holder(rid)
+        if inc is None or inc.status == "retracted":
+            return
+        if any(s.url == source.url for r in inc.reports for s in r.sources):
+            return
+        original = inc.reports[inc.rids().index(rid)]
+        report = replace(original, id=copy_rid, sources=(source,), confidence=0.0)
+        inc.reports.append(report)
+        inc.provenance.append(
+            {"report": copy_rid, "url": source.url, "reason": "duplicate", "duplicate_of": rid}
+        )
+        self.plan.assign(copy_rid, report, inc)
 
     def _holder(self, rid: str) -> Incident | None:
         """The incident that holds report `rid`, if it is loaded."""
@@ -224,6 +246,16 @@ def plan_reports(
             rid, k = f"{report.id}.{k}", k + 1
         taken.add(rid)
         planner.file(rid, report, taken)
+    return planner.plan
+
+
+def plan_copies(
+    stored: Stored, original_rids: Sequence[str], copy_key: str, source: Source
+) -> IncidentPlan:
+    """A duplicate at another URL: its source joins the events of its original's reports."""
+    planner = _Planner(stored)
+    for i, rid in enumerate(original_rids):
+        planner.copy(rid, f"{copy_key}:{i}", source)
     return planner.plan
 
 
