@@ -163,3 +163,33 @@ def test_copy_joins_the_sources_and_leaves_with_its_original() -> None:
         ["a:0"],
     )
     assert withdrawn.touched["a:0"].status == "retracted"
+
+
+def test_split_pair_is_never_merged_again() -> None:
+    """After a split, a report from the source split off does not merge into the kept event,
+    nor one from the kept source into the event split off: each starts its own."""
+    first, second = report("a:0"), report("b:0", fatalities=120, url="https://b.example")
+    merged = plan_reports(stored(first), [second]).touched["a:0"]
+    before = Stored(
+        events={"a:0": (merged.event(), 2)},
+        reports={"a:0": first, "b:0": second},
+        cells={cell_of(first): ("a:0",)},
+        taken=frozenset({"a:0"}),
+    )
+    split, new_id = plan_split(before, "a:0", "https://b.example")
+    kept, other = split.touched["a:0"].event(), split.touched[new_id].event()
+    assert kept.split_off == ({"event": new_id, "urls": ["https://b.example"]},)
+    after = Stored(
+        events={"a:0": (kept, 3), new_id: (other, 1)},
+        reports={"a:0": first, "b:0": second},
+        cells={cell_of(first): ("a:0", new_id)},
+    )
+    again = plan_reports(after, [report("b:1", fatalities=110, url="https://b.example")])
+    assert list(again.touched) == [new_id]  # its own side of the split, not the kept event
+    back = plan_reports(after, [report("a:1", url="https://a.example/1")])
+    assert list(back.touched) == ["a:0"]
+    only_kept = Stored(
+        events={"a:0": (kept, 3)}, reports={"a:0": first}, cells={cell_of(first): ("a:0",)}
+    )
+    alone = plan_reports(only_kept, [report("b:1", fatalities=110, url="https://b.example")])
+    assert list(alone.touched) == ["b:1"]

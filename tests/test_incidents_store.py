@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from service import eventscli
+from service.cli import build_parser
 from service.http import AppState, make_app
 from tests.test_store import messages
 from workers import keys
@@ -138,3 +142,27 @@ async def test_split_over_http(redis: object) -> None:
     finally:
         await runner.cleanup()
     assert len(body["event"]["sources"]) == 1 and body["split"]["sources"][0]["url"] == other_url
+
+
+async def test_split_from_the_command_line(redis: object) -> None:
+    """`newsingest events split ID SOURCE` does what POST /events/{id}/split does."""
+    store = RollingStore(redis, 7 * 86400)
+    _, other_url = await commit_seed_and_other(store)
+    merged = idlib(await stored_events(store))[0]
+    runner = web.AppRunner(make_app(AppState(redis, store)))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    out = io.StringIO()
+    try:
+        args = build_parser().parse_args(
+            ["events", "--url", base, "split", merged["id"], other_url]
+        )
+        assert await asyncio.to_thread(eventscli.run, args, base, out) == 0
+    finally:
+        await runner.cleanup()
+    kept = await store.get(merged["id"])
+    assert kept is not None and len(kept["sources"]) == 1 and kept["version"] == 3
+    assert out.getvalue().startswith(f"kept {merged['id']} (version 3, 1 sources)")
+    assert kept["split_off"][0]["urls"] == [other_url]

@@ -37,10 +37,16 @@ class Incident:
     version: int  # as stored; 0 = not stored yet (commit.lua checks it)
     cell: str  # merge cell it is filed under now ("" for none)
     status: str = "active"  # "retracted": no report supports it any more
+    split_off: list[dict[str, Any]] = field(default_factory=list)  # see Event.split_off
 
     def event(self) -> Event:
         ev = incidents.combine(self.event_id, self.reports, self.provenance)
-        return replace(ev, status=self.status) if self.status != ev.status else ev
+        return replace(ev, status=self.status, split_off=tuple(self.split_off))
+
+    def split_from(self, report: Event) -> bool:
+        """The report's source was split off this event (or this event off its source's)."""
+        urls = {u for s in self.split_off for u in s.get("urls") or ()}
+        return any(s.url in urls for s in report.sources)
 
     def rids(self) -> list[str]:
         return [p["report"] for p in self.provenance]
@@ -85,7 +91,7 @@ def stored_incident(stored: Stored, event_id: str) -> Incident | None:
     ev, version = found
     prov = list(ev.provenance) or [incidents.first_provenance(event_id, ev)]
     reports = [stored.reports.get(p["report"], ev) for p in prov]
-    return Incident(event_id, reports, prov, version, cell_of(ev), ev.status)
+    return Incident(event_id, reports, prov, version, cell_of(ev), ev.status, list(ev.split_off))
 
 
 class _Planner:
@@ -216,6 +222,7 @@ class _Planner:
             for eid in sorted(ids)
             if (inc := self.incident(eid)) is not None
             and inc.status != "retracted"
+            and not inc.split_from(report)
             and not mine & set(inc.rids())
         ]
         found = incidents.best_match(report, [inc.event() for inc in candidates])
@@ -278,8 +285,14 @@ def plan_split(stored: Stored, event_id: str, url: str) -> tuple[IncidentPlan, s
     keep = [i for i in range(len(inc.provenance)) if i not in moving]
     inc.reports = [inc.reports[i] for i in keep]
     inc.provenance = [inc.provenance[i] for i in keep]
+    # Splits stick: neither event takes reports from the other's sources again.
+    kept_urls = sorted({s.url for r in inc.reports for s in r.sources if s.url})
+    moved_urls = sorted({s.url for r in moved for s in r.sources if s.url})
+    inc.split_off.append({"event": new_id, "urls": moved_urls})
     plan = planner.plan
     plan.touched[event_id] = inc
-    plan.touched[new_id] = Incident(new_id, moved, prov, 0, "")
+    plan.touched[new_id] = Incident(
+        new_id, moved, prov, 0, "", split_off=[{"event": event_id, "urls": kept_urls}]
+    )
     plan.reports = [(r.id, r, new_id) for r in moved]
     return plan, new_id

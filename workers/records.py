@@ -141,6 +141,9 @@ class Event:
     provenance: tuple[dict[str, Any], ...] = ()
     # "retracted" once no report supports the event any more (its article was revised).
     status: str = "active"
+    # Sources split off this event by hand ({"event": the other event's id, "urls": [...]}):
+    # no report from those URLs merges into it again.
+    split_off: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,6 +158,7 @@ class Event:
         known["actors"] = tuple(Actor(**a) for a in d.get("actors") or ())
         known["sources"] = tuple(Source(**s) for s in d.get("sources") or ())
         known["provenance"] = tuple(d.get("provenance") or ())
+        known["split_off"] = tuple(d.get("split_off") or ())
         return cls(**known)
 
     @classmethod
