@@ -118,6 +118,12 @@ async def test_split_undoes_a_merge(redis: object) -> None:
         split_off["fatalities"] == 120 and split_off["provenance"][0]["split_from"] == merged["id"]
     )
     assert sorted(m["kind"] for m in got) == ["created", "updated"]
+    story = await store.story(merged["id"])
+    assert story is not None and [h["version"] for h in story["history"]] == [1, 2, 3]
+    last = story["history"][-1]
+    assert (last["reason"], last["source"]) == ("split", other_url)
+    assert last["changes"]["sources_removed"] == [other_url]
+    assert story["history"][1]["changes"]["sources_added"] == [other_url]
 
 
 async def test_split_over_http(redis: object) -> None:

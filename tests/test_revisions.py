@@ -13,6 +13,7 @@ from service.redisconn import free_port
 from tests.support import (
     LocalSite,
     daemon_settings,
+    get_json,
     metric,
     news_page,
     running_daemon,
@@ -231,6 +232,8 @@ async def test_revised_entries_are_fetched_and_published_as_updates(
             what="the unchanged page's 304",
         )
         await asyncio.sleep(1.5)  # further polls of the same feed enqueue nothing more
+        kano = next(m["event"]["id"] for m in got if m["event"]["location"]["name"] == "Kano")
+        status, story = await get_json(f"http://127.0.0.1:{settings.http.port}/events/{kano}")
     assert await metric(redis, "newsingest_articles|verdict=update") == 10
     assert await metric(redis, "newsingest_articles|verdict=new") == 30
     assert await metric(redis, "newsingest_feed_revisions|outcome=enqueued") == 11
@@ -241,6 +244,12 @@ async def test_revised_entries_are_fetched_and_published_as_updates(
     assert [m["kind"] for m in toll] == ["updated"]
     assert toll[0]["event"]["fatalities"] == 40 and toll[0]["event"]["version"] == 2
     assert toll[0]["event"]["fatalities_reported"] == {"min": 12, "max": 40}
+    # The story view: how the toll evolved, when, from which source.
+    assert status == 200 and story["fatalities"] == 40
+    history = story["history"]
+    assert [(h["version"], h["kind"]) for h in history] == [(1, "created"), (2, "updated")]
+    assert history[1]["changes"] == {"fatalities": {"from": 12, "to": 40}}
+    assert history[1]["source"].endswith(paths[0]) and history[1]["at"] == story["updated"]
     record = json.loads(
         await redis.hget(keys.ARTICLE_DATA, article_key(canonical_url(site.url(paths[0]))))
     )  # type: ignore[attr-defined]

@@ -43,6 +43,7 @@ COMMIT_KEYS = [
     keys.EVENT_REPORTS,
     keys.REPORT_EVENT,
     keys.PAGE_VALIDATORS,
+    keys.EVENT_HISTORY,
 ]
 LOAD_KEYS = [
     keys.DONE_ITEMS,

@@ -68,6 +68,9 @@ class EventWrite:
     add_cell: str
     remove_cell: str
     retracted: bool = False  # published as kind "retracted"
+    change: str = (
+        '{"changes":{}}'  # history entry: what changed and from which source (commit.lua stamps it)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +140,13 @@ def decide(
     write = _article_write(article, verdict, owner, fp, loaded.snapshot, plan, old_urls, version)
     if page is not None:
         write = _with_page(write, page)
-    return CommitPlan(entry_id, write, *_event_writes(plan, now))
+    return CommitPlan(entry_id, write, *_event_writes(plan, now, article.canonical_url))
 
 
 def split(loaded: Loaded, event_id: str, url: str, now: datetime) -> tuple[CommitPlan, str]:
     """The writes that move source `url` out of an event (see incidentplan.plan_split)."""
     plan, new_id = incidentplan.plan_split(loaded.stored, event_id, url)
-    return CommitPlan("", None, *_event_writes(plan, now)), new_id
+    return CommitPlan("", None, *_event_writes(plan, now, url, "split")), new_id
 
 
 def _article_write(
@@ -205,13 +208,47 @@ def _with_page(write: ArticleWrite, page: PageValidators) -> ArticleWrite:
     )
 
 
+# What a subscriber sees change, in the history GET /events/{id} returns.
+HISTORY_FIELDS = (
+    "event_type",
+    "sub_event_type",
+    "date",
+    "location",
+    "fatalities",
+    "injured",
+    "confidence",
+    "status",
+)
+
+
+def change_entry(before: Event | None, after: Event, source: str, reason: str) -> dict[str, Any]:
+    """What changed from `before` to `after` (every field when it is new), and why."""
+    old = before.to_dict() if before is not None else {}
+    new = after.to_dict()
+    changed: dict[str, Any] = {
+        k: {"from": old.get(k), "to": new[k]}
+        for k in HISTORY_FIELDS
+        if before is None or old.get(k) != new[k]
+    }
+    urls = [s.url for s in after.sources]
+    known = {s.url for s in before.sources} if before is not None else set()
+    added = [u for u in urls if u not in known]
+    gone = sorted(u for u in known if u not in urls and u is not None)
+    if added:
+        changed["sources_added"] = added
+    if gone:
+        changed["sources_removed"] = gone
+    return {"source": source, "reason": reason, "changes": changed}
+
+
 def _event_writes(
-    plan: IncidentPlan, now: datetime
+    plan: IncidentPlan, now: datetime, source: str, reason: str = "article"
 ) -> tuple[tuple[EventWrite, ...], tuple[ReportWrite, ...], tuple[str, ...]]:
     events = []
     for inc in plan.touched.values():
         ev = inc.event()
         body = event_body(ev)
+        change = change_entry(inc.before, ev, source, reason)
         events.append(
             EventWrite(
                 event_id=inc.event_id,
@@ -223,6 +260,7 @@ def _event_writes(
                 add_cell="" if inc.status == "retracted" else incidentplan.cell_of(ev),
                 remove_cell=inc.cell,
                 retracted=inc.status == "retracted",
+                change=json.dumps(change, ensure_ascii=False, sort_keys=True),
             )
         )
     reports = tuple(ReportWrite(rid, r.to_json(), eid) for rid, r, eid in plan.reports)
@@ -272,6 +310,7 @@ def encode(plan: CommitPlan, now: datetime, polled_at: float) -> list[Any]:
             e.add_cell,
             e.remove_cell,
             "retracted" if e.retracted else "",
+            e.change,
         ]
     args.append(len(plan.reports))
     for r in plan.reports:

@@ -24,6 +24,17 @@ async def get_event(redis: Any, event_id: str) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
+async def get_story(redis: Any, event_id: str) -> dict[str, Any] | None:
+    """The event with its history: per version, when, what changed and from which source."""
+    pipe = redis.pipeline(transaction=True)  # the event and its history as of one moment
+    pipe.hget(keys.EVENT_DATA, event_id)
+    pipe.hget(keys.EVENT_HISTORY, event_id)
+    raw, history = await pipe.execute()
+    if not raw:
+        return None
+    return {**json.loads(raw), "history": json.loads(history) if history else []}
+
+
 async def get_article(redis: Any, article_key: str) -> dict[str, Any] | None:
     raw = await redis.hget(keys.ARTICLE_DATA, article_key)
     return json.loads(raw) if raw else None

@@ -38,6 +38,7 @@ class Incident:
     cell: str  # merge cell it is filed under now ("" for none)
     status: str = "active"  # "retracted": no report supports it any more
     split_off: list[dict[str, Any]] = field(default_factory=list)  # see Event.split_off
+    before: Event | None = None  # as stored, for the history of what changed
 
     def event(self) -> Event:
         ev = incidents.combine(self.event_id, self.reports, self.provenance)
@@ -91,7 +92,9 @@ def stored_incident(stored: Stored, event_id: str) -> Incident | None:
     ev, version = found
     prov = list(ev.provenance) or [incidents.first_provenance(event_id, ev)]
     reports = [stored.reports.get(p["report"], ev) for p in prov]
-    return Incident(event_id, reports, prov, version, cell_of(ev), ev.status, list(ev.split_off))
+    return Incident(
+        event_id, reports, prov, version, cell_of(ev), ev.status, list(ev.split_off), ev
+    )
 
 
 class _Planner:

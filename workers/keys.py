@@ -41,6 +41,8 @@ DEDUP_BAND_PREFIX = f"{PREFIX}:dedup:b:"  # small hashes per bucket: band field 
 # Incidents: one public event merges the reports (per-article extracted events) of one incident.
 EVENT_REPORTS = f"{PREFIX}:event:reports"  # hash: report id -> report JSON (an Event)
 REPORT_EVENT = f"{PREFIX}:report:event"  # hash: report id -> id of the event holding it
+# hash: event id -> JSON array of its versions: what changed, when, from which source
+EVENT_HISTORY = f"{PREFIX}:event:history"
 EVENT_CELL_PREFIX = f"{PREFIX}:events:cell:"  # set per "CC:YYYY-MM-DD": event ids (merge lookup)
 
 # Metrics shared by every process (hash: metric name|labels -> count).

@@ -54,6 +54,10 @@ class RollingStore:
     async def get(self, event_id: str) -> dict[str, Any] | None:
         return await eventreads.get_event(self.redis, event_id)
 
+    async def story(self, event_id: str) -> dict[str, Any] | None:
+        """The event with its version history (GET /events/{id})."""
+        return await eventreads.get_story(self.redis, event_id)
+
     async def article(self, article_key: str) -> dict[str, Any] | None:
         return await eventreads.get_article(self.redis, article_key)
 

@@ -26,6 +26,7 @@ TRIM_KEYS = [
     keys.EVENT_REPORTS,
     keys.REPORT_EVENT,
     keys.PAGE_VALIDATORS,
+    keys.EVENT_HISTORY,
 ]
 
 

@@ -14,7 +14,7 @@
 --       4 article_data  5 articles_by_seen
 --       6 event_data  7 event_meta  8 events_by_date  9 events_by_seen  10 events_log
 --       11 metrics  12 dedup_seq  13 dedup_fp  14 event_reports  15 report_event
---       16 page_validators
+--       16 page_validators  17 event_history
 -- ARGV: 1 entry_id  2 now_epoch  3 now_iso  4 channel  5 polled_at  6 articles_metric_prefix
 --       7 events_metric_prefix  8 verdict  9 reason  10 matched  11 article_key  12 owner
 --       13 canonical_url  14 text_hash  15 record_json  16 packed fingerprint ('' = not indexed)
@@ -23,7 +23,7 @@
 --       23 band removals "bucket:field;..." (the owner's number joins / leaves these slots)
 --       24 page key ('' = none)  25 its validators "etag\nlast_modified" ('' = none kept)
 --       then counted groups: events (id, body, fingerprint, date_epoch, expected_version,
---       add_cell, remove_cell, 'retracted' or ''), reports (id, json, event id), dropped
+--       add_cell, remove_cell, 'retracted' or '', history entry JSON), reports (id, json, event id), dropped
 --       report ids (no event holds them any more)
 local entry_id, now, now_iso, channel, polled_at = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local articles_metric, events_metric = ARGV[6], ARGV[7]
@@ -44,7 +44,7 @@ local function group(width)
   pos = pos + 1 + n * width
   return first, n
 end
-local events_at, n_events = group(8)
+local events_at, n_events = group(9)
 local reports_at, n_reports = group(3)
 local dropped_at, n_dropped = group(1)
 
@@ -69,7 +69,7 @@ if article then
 end
 local metas = {}
 for i = 0, n_events - 1 do
-  local at = events_at + i * 8
+  local at = events_at + i * 9
   local meta = redis.call('HGET', KEYS[7], ARGV[at])
   local version = 0
   if meta then version = tonumber(string.match(meta, '^(%d+)|')) end
@@ -109,7 +109,7 @@ end
 -- Events: created, merged or revised; each change stamped, logged and published once.
 local created, updated = 0, 0
 for i = 0, n_events - 1 do
-  local at = events_at + i * 8
+  local at = events_at + i * 9
   local id, body, fp, date_epoch = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
   local expected, add_cell, remove_cell = tonumber(ARGV[at + 4]), ARGV[at + 5], ARGV[at + 6]
   local retracted = ARGV[at + 7] == 'retracted'
@@ -137,6 +137,13 @@ for i = 0, n_events - 1 do
     redis.call('XADD', KEYS[10], '*', 'kind', kind, 'id', id, 'message', msg,
       'polled_at', polled_at, 'committed_at', tostring(now))
     redis.call('PUBLISH', channel, msg)
+    -- The story view: this version, when and why, appended to the event's history.
+    local entry = '{"version":' .. version .. ',"at":"' .. now_iso .. '","kind":"' .. kind ..
+      '",' .. string.sub(ARGV[at + 8], 2)
+    local history = redis.call('HGET', KEYS[17], id)
+    if history then history = string.sub(history, 1, -2) .. ',' .. entry .. ']'
+    else history = '[' .. entry .. ']' end
+    redis.call('HSET', KEYS[17], id, history)
     redis.call('HINCRBY', KEYS[11], events_metric .. kind, 1)
     if kind == 'created' then created = created + 1 else updated = updated + 1 end
   end
