@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.client import NEVER_DECODE
 from redis.exceptions import NoScriptError
@@ -24,6 +25,7 @@ from workers.incidentplan import Stored
 from workers.records import Article, Event, PageValidators
 from workers.scripts import lua
 
+V = TypeVar("V")
 MAX_ATTEMPTS = 12  # commits retried on a changed snapshot before the entry is retried
 
 COMMIT_KEYS = [
@@ -229,14 +231,43 @@ def parse_load(raw: list[Any], req: LoadRequest) -> Loaded | None:
     values = [_text(v) for (v,) in group(1)]
     packed = {_text(n): bytes(fp) for n, fp in group(2)}
     records = {_text(k): _json(v) for k, v in group(2)}
+    holders = {_text(r): _text(e) for r, e in group(2)}
     cells = {_text(c): tuple(i for i in _text(m).split(";") if i) for c, m in group(2)}
-    events = {_text(i): (Event.from_json(_text(v)), int(ver)) for i, v, ver in group(3)}
-    reports = {_text(r): Event.from_json(_text(v)) for r, v in group(2)}
+    # Parsed when a decision looks at them: most loaded events and reports are never needed.
+    events = Parsed({_text(i): (v, ver) for i, v, ver in group(3)}, _event_and_version)
+    reports = Parsed({_text(r): v for r, v in group(2)}, lambda v: Event.from_json(_text(v)))
     taken = frozenset(_text(v) for (v,) in group(1))
     snap = dedupindex.snapshot_of(
         req.canonical_url, req.text_hash, url_owner, text_owner, list(req.slots), values, packed
     )
-    return Loaded(snap, records, Stored(events, reports, cells, taken))
+    return Loaded(snap, records, Stored(events, reports, cells, taken, holders))
+
+
+def _event_and_version(raw: tuple[Any, Any]) -> tuple[Event, int]:
+    return Event.from_json(_text(raw[0])), int(raw[1])
+
+
+class Parsed(Mapping[str, V]):
+    """A read-only mapping that parses each raw value the first time it is read."""
+
+    def __init__(self, raw: dict[str, Any], parse: Callable[[Any], V]) -> None:
+        self._raw = raw
+        self._parse = parse
+        self._done: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        if key not in self._done:
+            self._done[key] = self._parse(self._raw[key])
+        return self._done[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _json(v: Any) -> dict[str, Any]:

@@ -68,9 +68,9 @@ class EventWrite:
     add_cell: str
     remove_cell: str
     retracted: bool = False  # published as kind "retracted"
-    change: str = (
-        '{"changes":{}}'  # history entry: what changed and from which source (commit.lua stamps it)
-    )
+    rids: str = ""  # "rid,rid,...": the reports it merges (kept in its meta for load.lua)
+    # History entry: what changed and from which source (commit.lua adds version, time, kind).
+    change: str = '{"changes":{}}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +260,7 @@ def _event_writes(
                 add_cell="" if inc.status == "retracted" else incidentplan.cell_of(ev),
                 remove_cell=inc.cell,
                 retracted=inc.status == "retracted",
+                rids=",".join(inc.rids()),
                 change=json.dumps(change, ensure_ascii=False, sort_keys=True),
             )
         )
@@ -311,6 +312,7 @@ def encode(plan: CommitPlan, now: datetime, polled_at: float) -> list[Any]:
             e.remove_cell,
             "retracted" if e.retracted else "",
             e.change,
+            e.rids,
         ]
     args.append(len(plan.reports))
     for r in plan.reports:

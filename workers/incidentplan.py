@@ -25,6 +25,7 @@ class Stored:
     reports: Mapping[str, Event] = field(default_factory=dict)  # report id -> report
     cells: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # cell key -> event ids
     taken: frozenset[str] = frozenset()  # probed event ids that exist
+    holders: Mapping[str, str] = field(default_factory=dict)  # report id -> event holding it
 
 
 @dataclass(slots=True)
@@ -205,8 +206,10 @@ class _Planner:
 
     def _holder(self, rid: str) -> Incident | None:
         """The incident that holds report `rid`, if it is loaded."""
-        for eid in self.stored.events:
-            inc = self.incident(eid)
+        eid = self.stored.holders.get(rid)
+        candidates = [eid] if eid is not None else list(self.stored.events)
+        for event_id in candidates:
+            inc = self.incident(event_id)
             if inc is not None and rid in inc.rids():
                 return inc
         return None

@@ -18,7 +18,7 @@ EVENTS_CHANNEL = f"{PREFIX}:events"
 
 # Rolling event store.
 EVENT_DATA = f"{PREFIX}:event"  # hash: event id -> event JSON
-# hash: event id -> "version|first_seen|seen_epoch|fingerprint"
+# hash: event id -> "version|first_seen|seen_epoch|fingerprint|report id,report id,..."
 EVENT_META = f"{PREFIX}:event:meta"
 EVENTS_BY_DATE = f"{PREFIX}:events:by_date"  # zset: event id scored by event date (epoch s)
 EVENTS_BY_SEEN = f"{PREFIX}:events:by_seen"  # zset: event id scored by first_seen (for trimming)

@@ -23,7 +23,8 @@
 --       23 band removals "bucket:field;..." (the owner's number joins / leaves these slots)
 --       24 page key ('' = none)  25 its validators "etag\nlast_modified" ('' = none kept)
 --       then counted groups: events (id, body, fingerprint, date_epoch, expected_version,
---       add_cell, remove_cell, 'retracted' or '', history entry JSON), reports (id, json, event id), dropped
+--       add_cell, remove_cell, 'retracted' or '', history entry JSON, its report ids
+--       "rid,rid,..." (kept in its meta: load.lua reads them without decoding the event)), reports (id, json, event id), dropped
 --       report ids (no event holds them any more)
 local entry_id, now, now_iso, channel, polled_at = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local articles_metric, events_metric = ARGV[6], ARGV[7]
@@ -44,7 +45,7 @@ local function group(width)
   pos = pos + 1 + n * width
   return first, n
 end
-local events_at, n_events = group(9)
+local events_at, n_events = group(10)
 local reports_at, n_reports = group(3)
 local dropped_at, n_dropped = group(1)
 
@@ -69,7 +70,7 @@ if article then
 end
 local metas = {}
 for i = 0, n_events - 1 do
-  local at = events_at + i * 9
+  local at = events_at + i * 10
   local meta = redis.call('HGET', KEYS[7], ARGV[at])
   local version = 0
   if meta then version = tonumber(string.match(meta, '^(%d+)|')) end
@@ -109,14 +110,14 @@ end
 -- Events: created, merged or revised; each change stamped, logged and published once.
 local created, updated = 0, 0
 for i = 0, n_events - 1 do
-  local at = events_at + i * 9
+  local at = events_at + i * 10
   local id, body, fp, date_epoch = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
   local expected, add_cell, remove_cell = tonumber(ARGV[at + 4]), ARGV[at + 5], ARGV[at + 6]
   local retracted = ARGV[at + 7] == 'retracted'
   local meta = metas[i]
   local kind, version, first_seen, seen_epoch = 'created', 1, now_iso, now
   if meta then
-    local _, fs, se, old_fp = string.match(meta, '^(%d+)|([^|]*)|([^|]*)|(.*)$')
+    local _, fs, se, old_fp = string.match(meta, '^(%d+)|([^|]*)|([^|]*)|([^|]*)')
     if old_fp == fp then
       kind = nil
     else
@@ -128,7 +129,8 @@ for i = 0, n_events - 1 do
     local full = string.sub(body, 1, -2) .. ',"first_seen":"' .. first_seen ..
       '","updated":"' .. now_iso .. '","version":' .. version .. '}'
     redis.call('HSET', KEYS[6], id, full)
-    redis.call('HSET', KEYS[7], id, version .. '|' .. first_seen .. '|' .. seen_epoch .. '|' .. fp)
+    redis.call('HSET', KEYS[7], id,
+      version .. '|' .. first_seen .. '|' .. seen_epoch .. '|' .. fp .. '|' .. ARGV[at + 9])
     redis.call('ZADD', KEYS[8], tonumber(date_epoch), id)
     redis.call('ZADD', KEYS[9], seen_epoch, id)
     if remove_cell ~= '' and remove_cell ~= add_cell then redis.call('SREM', remove_cell, id) end

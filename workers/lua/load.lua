@@ -1,7 +1,8 @@
 -- Read everything a commit decides on, in one round trip (workers/commit.py `load`): whether
 -- the entry is done already, the owners of the canonical URL and the text hash, the values of
 -- the new article's band slots and the fingerprints they name, the records of those candidate
--- articles, and the incidents a decision may touch (the candidates' events, the events filed
+-- articles (and which event holds each of their reports), and the incidents a decision may
+-- touch (the candidates' events, the events filed
 -- in the merge cells of the new reports, any event named) with their reports.
 -- commit.lua re-checks what the decision depended on before it writes.
 -- KEYS: 1 done_items  2 dedup_url and 3 dedup_text bucket prefixes (exact.lua)  4 dedup_fp
@@ -78,7 +79,7 @@ local function want_event(id)
     event_order[#event_order + 1] = id
   end
 end
-local records = {}
+local records, holders = {}, {}
 for _, key in ipairs(candidates) do
   local raw = redis.call('HGET', KEYS[5], key)
   if raw then
@@ -87,13 +88,20 @@ for _, key in ipairs(candidates) do
     local ok, rec = pcall(cjson.decode, raw)
     if ok and type(rec) == 'table' and type(rec.reports) == 'table' then
       for _, rid in ipairs(rec.reports) do
-        if type(rid) == 'string' then want_event(redis.call('HGET', KEYS[6], rid)) end
+        local holder = type(rid) == 'string' and redis.call('HGET', KEYS[6], rid)
+        if holder then
+          want_event(holder)
+          holders[#holders + 1] = rid
+          holders[#holders + 1] = holder
+        end
       end
     end
   end
 end
 put(#records / 2)
 for _, v in ipairs(records) do put(v) end
+put(#holders / 2)
+for _, v in ipairs(holders) do put(v) end
 
 -- Merge cells of the new reports.
 local cells = split(ARGV[6])
@@ -115,10 +123,15 @@ for _, id in ipairs(event_order) do
     events[#events + 1] = id
     events[#events + 1] = raw
     events[#events + 1] = string.match(meta, '^(%d+)|') or '0'
-    local ok, ev = pcall(cjson.decode, raw)
-    if ok and type(ev) == 'table' and type(ev.provenance) == 'table' then
-      for _, p in ipairs(ev.provenance) do
-        if type(p) == 'table' and type(p.report) == 'string' then rids[#rids + 1] = p.report end
+    local listed = string.match(meta, '^%d+|[^|]*|[^|]*|[^|]*|(.+)$')
+    if listed then
+      for rid in string.gmatch(listed, '[^,]+') do rids[#rids + 1] = rid end
+    else  -- stored before metas listed their reports
+      local ok, ev = pcall(cjson.decode, raw)
+      if ok and type(ev) == 'table' and type(ev.provenance) == 'table' then
+        for _, p in ipairs(ev.provenance) do
+          if type(p) == 'table' and type(p.report) == 'string' then rids[#rids + 1] = p.report end
+        end
       end
     end
   end
