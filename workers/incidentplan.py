@@ -45,11 +45,6 @@ class Incident:
         ev = incidents.combine(self.event_id, self.reports, self.provenance)
         return replace(ev, status=self.status, split_off=tuple(self.split_off))
 
-    def split_from(self, report: Event) -> bool:
-        """The report's source was split off this event (or this event off its source's)."""
-        urls = {u for s in self.split_off for u in s.get("urls") or ()}
-        return any(s.url in urls for s in report.sources)
-
     def rids(self) -> list[str]:
         return [p["report"] for p in self.provenance]
 
@@ -67,6 +62,12 @@ class IncidentPlan:
         self.touched[inc.event_id] = inc
         self.reports.append((rid, replace(report, id=rid), inc.event_id))
         self.rids.append(rid)
+
+
+def _split_from(event: Event, report: Event) -> bool:
+    """The report's source was split off this event (or this event off its source's)."""
+    urls = {u for s in event.split_off for u in s.get("urls") or ()}
+    return any(s.url in urls for s in report.sources)
 
 
 def cell_of(event: Event) -> str:
@@ -214,6 +215,14 @@ class _Planner:
                 return inc
         return None
 
+    def _as_now(self, event_id: str) -> Event | None:
+        """The event as this plan leaves it so far: as stored (its reports are read only if
+        it is chosen), or recombined when the plan changed it."""
+        if event_id in self.plan.touched:
+            return self.plan.touched[event_id].event()
+        found = self.stored.events.get(event_id)
+        return found[0] if found else None
+
     def file(self, rid: str, report: Event, own: set[str]) -> None:
         """Merge the report into the incident it tells of, or start a new one."""
         ids = {
@@ -224,17 +233,18 @@ class _Planner:
         # One article reports an incident once: never merge two of its reports together.
         mine = own | set(self.plan.rids)
         candidates = [
-            inc
+            ev
             for eid in sorted(ids)
-            if (inc := self.incident(eid)) is not None
-            and inc.status != "retracted"
-            and not inc.split_from(report)
-            and not mine & set(inc.rids())
+            if (ev := self._as_now(eid)) is not None
+            and ev.status != "retracted"
+            and not _split_from(ev, report)
+            and not mine & {p["report"] for p in ev.provenance}
         ]
-        found = incidents.best_match(report, [inc.event() for inc in candidates])
+        found = incidents.best_match(report, candidates)
         if found is not None:
             event, m = found
-            inc = next(i for i in candidates if i.event_id == event.id)
+            inc = self.incident(event.id)
+            assert inc is not None
             inc.reports.append(replace(report, id=rid))
             inc.provenance.append(m.provenance(rid, report.sources[0] if report.sources else None))
             self.plan.assign(rid, report, inc)

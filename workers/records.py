@@ -220,8 +220,8 @@ class Article:
     text: str = field(default="", repr=False)
 
     def to_json(self, verdict: Verdict | None = None) -> str:
-        d = asdict(self)
-        d.pop("text")
+        # Field by field: asdict would copy the whole text only for it to be dropped.
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "text"}
         if verdict is not None:
             d["verdict"] = {k: v for k, v in asdict(verdict).items() if k != "supersedes" or v}
         return json.dumps(d, ensure_ascii=False)
