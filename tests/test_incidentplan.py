@@ -144,12 +144,12 @@ def test_copy_joins_the_sources_and_leaves_with_its_original() -> None:
     plan = plan_copies(stored(first), ["a:0"], "c", source)
     inc = plan.touched["a:0"]
     assert [s.url for s in inc.event().sources] == ["https://a.example/1", source.url]
-    assert inc.event().confidence == first.confidence and plan.rids == ["c:0"]
+    assert inc.event().confidence == first.confidence and plan.rids == ["c:copy0"]
     assert (
         plan_copies(
             Stored(
                 events={"a:0": (inc.event(), 2)},
-                reports={"a:0": first, "c:0": inc.reports[1]},
+                reports={"a:0": first, "c:copy0": inc.reports[1]},
             ),
             ["a:0"],
             "c",
@@ -158,7 +158,7 @@ def test_copy_joins_the_sources_and_leaves_with_its_original() -> None:
         == {}
     )
     withdrawn = plan_reports(
-        Stored(events={"a:0": (inc.event(), 2)}, reports={"a:0": first, "c:0": inc.reports[1]}),
+        Stored(events={"a:0": (inc.event(), 2)}, reports={"a:0": first, "c:copy0": inc.reports[1]}),
         [],
         ["a:0"],
     )

@@ -275,10 +275,11 @@ def plan_reports(
 def plan_copies(
     stored: Stored, original_rids: Sequence[str], copy_key: str, source: Source
 ) -> IncidentPlan:
-    """A duplicate at another URL: its source joins the events of its original's reports."""
+    """A duplicate at another URL: its source joins the events of its original's reports
+    (as reports "<copy key>:copy<i>", apart from the ids extraction gives, "<key>:<i>")."""
     planner = _Planner(stored)
     for i, rid in enumerate(original_rids):
-        planner.copy(rid, f"{copy_key}:{i}", source)
+        planner.copy(rid, f"{copy_key}:copy{i}", source)
     return planner.plan
 
 
