@@ -200,3 +200,16 @@ async def test_racing_commits_yield_one_new(redis: object) -> None:
     versions = sorted(json.loads(f["message"])["event"]["version"] for _, f in log)
     assert versions == list(range(1, 11))
     assert len((await store.get("e1"))["sources"]) == 10  # type: ignore[index]
+
+
+async def test_history_of_a_much_copied_event_stays_bounded(redis: object) -> None:
+    """Each copy's URL is a version; past 32 KB the history keeps the last 100 of them."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    for i in range(260):
+        await store.commit(f"c{i}-0", article(f"c{i}", f"http://copy{i}.org/a"), [], NOW, 0)
+    story = await store.story("e1")
+    assert story is not None and story["version"] == 261
+    versions = [h["version"] for h in story["history"]]
+    assert 100 <= len(versions) < 261 and versions[-1] == 261
+    assert versions == list(range(versions[0], 262))

@@ -145,6 +145,12 @@ for i = 0, n_events - 1 do
     local history = redis.call('HGET', KEYS[17], id)
     if history then history = string.sub(history, 1, -2) .. ',' .. entry .. ']'
     else history = '[' .. entry .. ']' end
+    if #history > 32768 then
+      -- An event copied many times: keep its last 100 versions, not an ever longer string.
+      local all, kept = cjson.decode(history), {}
+      for k = math.max(1, #all - 99), #all do kept[#kept + 1] = all[k] end
+      history = cjson.encode(kept)
+    end
     redis.call('HSET', KEYS[17], id, history)
     redis.call('HINCRBY', KEYS[11], events_metric .. kind, 1)
     if kind == 'created' then created = created + 1 else updated = updated + 1 end
