@@ -8,7 +8,7 @@ follow-ups sharing one paragraph that must stay apart), plus the originals again
 628 related-topic police reports. Every one is an HTML page that goes through the worker's
 analysis (workers.pipeline.analyse_page: trafilatura cleaning, fingerprint, event extraction;
 in a process pool, as the workers run it off the event loop) and then RollingStore.commit on a
-private redis-server (snapshot, decide, commit.lua), in order: originals, related reports, variants.
+private redis-server (load, decide, commit.lua), in order: originals, related reports, variants.
 The HTTP fetch is left out: the pages are handed to analyse_page as fetched bytes.
 
 Then a scale run fills the same store through the same commit with --scale synthetic articles
@@ -36,11 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_variants as dv
 
 from service.redisconn import EmbeddedRedis, connect
-from workers import dedup, dedupindex, keys
+from workers import commitplan, dedup, dedupindex, keys
+from workers.commit import load_request
 from workers.dedup import Fingerprint
 from workers.pipeline import Analysis, analyse_page
 from workers.records import Article, Item
-from workers.store import RollingStore, judge
+from workers.store import RollingStore
 
 NOW = datetime(2019, 3, 12, 12, 0, tzinfo=UTC)
 
@@ -106,6 +107,14 @@ def variant_jobs(
     return out
 
 
+# The decision's parts, per article (filled by run_corpus).
+PARTS: dict[str, list[float]] = {
+    "fingerprint": [],
+    "load (one round trip)": [],
+    "decide (pure)": [],
+}
+
+
 async def run_corpus(
     store: RollingStore, analyses: list[Analysis], labels: list[tuple[str, str]]
 ) -> tuple[list[tuple[str, str, str]], list[float], list[float], list[int]]:
@@ -114,12 +123,16 @@ async def run_corpus(
         art: Article = a.article
         start = time.perf_counter()
         fp = dedup.fingerprint(art.text)
-        snap = await dedupindex.snapshot(
-            store.redis, store._snapshot, f"{i}-0", art.canonical_url, art.text_hash, fp
-        )
-        assert snap is not None
-        judge(art, fp, snap)
-        decide_ms.append((time.perf_counter() - start) * 1e3)
+        fingerprinted = time.perf_counter()
+        loaded = await store.committer.load(load_request(f"{i}-0", art, list(a.events), fp))
+        assert loaded is not None
+        got = time.perf_counter()
+        commitplan.decide(f"{i}-0", art, list(a.events), fp, loaded, NOW)
+        end = time.perf_counter()
+        decide_ms.append((end - start) * 1e3)
+        PARTS["fingerprint"].append((fingerprinted - start) * 1e3)
+        PARTS["load (one round trip)"].append((got - fingerprinted) * 1e3)
+        PARTS["decide (pure)"].append((end - got) * 1e3)
         start = time.perf_counter()
         result = await store.commit(f"{i}-0", art, list(a.events), NOW, 0, a.fingerprint)
         commit_ms.append((time.perf_counter() - start) * 1e3)
@@ -251,15 +264,17 @@ async def main_async(args: argparse.Namespace) -> None:
                     print(f"  {kind:36} {counts}")
             else:
                 print(f"{name}: {value}")
-        print(
-            f"dedup decision per article (fingerprint + index snapshot + decide): {_ms(decide_ms)}"
-        )
+        print(f"dedup decision per article (fingerprint + load + decide): {_ms(decide_ms)}")
+        for part, values in PARTS.items():
+            print(f"  of which {part}: {_ms(values)}")
         print(f"whole commit per article (decide, incident merge, commit.lua): {_ms(commit_ms)}")
         print(
             f"corpus run: Redis memory {(after - before) / len(rows):.0f} B per committed "
             f"article ({indexed} indexed; includes events, reports and the events log)"
         )
         mean_sentences = round(statistics.fmean(sentence_counts))
+        if args.scale <= 0:  # --scale 0: the corpus run only
+            return
         await redis.flushdb()
         base = await used_memory(redis)
         took = await fill(store, args.scale, mean_sentences, args.seed)

@@ -1,4 +1,4 @@
-"""newsingest run | demo | extract | check | feeds."""
+"""newsingest run | demo | extract | check | feeds | events."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import replace
 from typing import TextIO
 
-from service import config, feedscli, logs
+from service import config, eventscli, feedscli, logs
 from workers.errors import IngestError
 
 
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--url", help="base URL of the daemon (default from [http])")
 
     feedscli.add_parser(sub)
+    eventscli.add_parser(sub)
     return p
 
 
@@ -78,6 +79,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         base = args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
         return feedscli.main(args, base, fetch_limits(settings))
+    if args.command == "events":
+        base = args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
+        return eventscli.main(args, base)
     logs.setup(settings.log.level)
     if args.command == "demo":
         from service import demo

@@ -28,6 +28,7 @@ class FeedsSettings:
     file: str = "seeds/feeds.opml"
     interval_s: float = 300.0
     max_entries: int = 200  # entries taken from one fetch of one feed
+    max_revisions_per_entry: int = 3  # re-fetches of a revised entry per window
     backoff_max_s: float = 3600.0  # ceiling of the error backoff
     min_interval_s: float = 60.0  # learned intervals and feed hints stay within these
     max_interval_s: float = 21600.0
@@ -198,6 +199,7 @@ def _validate(s: Settings) -> Settings:
         ("http.port", 0 <= s.http.port <= 65535, "must be 0..65535"),
         ("feeds.interval_s", s.feeds.interval_s > 0, "must be > 0"),
         ("feeds.max_entries", s.feeds.max_entries > 0, "must be > 0"),
+        ("feeds.max_revisions_per_entry", s.feeds.max_revisions_per_entry >= 0, "must be >= 0"),
         ("workers.count", s.workers.count >= 0, "must be >= 0"),
         ("workers.concurrency", s.workers.concurrency > 0, "must be > 0"),
         ("workers.claim_idle_s", s.workers.claim_idle_s > 0, "must be > 0"),

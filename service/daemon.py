@@ -211,6 +211,7 @@ def _poll_settings(settings: Settings) -> PollSettings:
         max_entries=f.max_entries,
         backoff_max_s=f.backoff_max_s,
         seen_window_s=settings.store.window_s,
+        max_revisions_per_entry=f.max_revisions_per_entry,
         min_interval_s=f.min_interval_s,
         max_interval_s=f.max_interval_s,
         pause_after_errors=f.pause_after_errors,

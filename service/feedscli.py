@@ -43,13 +43,13 @@ def run(args: argparse.Namespace, base: str, limits: FetchLimits, out: TextIO) -
     cmd = args.feeds_command
     if cmd == "import":
         with open(args.file, "rb") as fh:
-            res = _call(base, "POST", "/feeds/import", fh.read(), "text/x-opml")
+            res = call(base, "POST", "/feeds/import", fh.read(), "text/x-opml")
         out.write(f"{res['added']} added of {res['listed']} listed\n")
     elif cmd == "export":
-        out.write(_call(base, "GET", "/feeds?format=opml", raw=True))
+        out.write(call(base, "GET", "/feeds?format=opml", raw=True))
     elif cmd == "add":
         url = asyncio.run(discover(args.feed_url, limits))
-        res = _call(
+        res = call(
             base,
             "POST",
             "/feeds",
@@ -59,10 +59,10 @@ def run(args: argparse.Namespace, base: str, limits: FetchLimits, out: TextIO) -
         out.write(f"{'added' if res['added'] else 'already listed (resumed)'} {url}\n")
     elif cmd == "remove":
         target = urllib.parse.quote(_id_of(base, args.feed_url), safe="")
-        _call(base, "DELETE", f"/feeds/{target}")
+        call(base, "DELETE", f"/feeds/{target}")
         out.write(f"removed {args.feed_url}\n")
     else:
-        feeds = _call(base, "GET", "/feeds")["feeds"]
+        feeds = call(base, "GET", "/feeds")["feeds"]
         out.write(json.dumps(feeds, indent=2) + "\n" if args.json else table(feeds))
     return 0
 
@@ -133,7 +133,7 @@ def _id_of(base: str, url_or_id: str) -> str:
     return url_or_id if "://" not in url_or_id else feed_id(url_or_id)
 
 
-def _call(
+def call(
     base: str,
     method: str,
     path: str,

@@ -201,7 +201,8 @@ async def events(request: web.Request) -> web.Response:
 
 
 async def event_by_id(request: web.Request) -> web.Response:
-    event = await request.app[STATE].store.get(request.match_info["id"])
+    """One event with its version history: what changed, when, from which source."""
+    event = await request.app[STATE].store.story(request.match_info["id"])
     if event is None:
         raise web.HTTPNotFound(
             text=json.dumps({"error": "no such event"}), content_type="application/json"

@@ -57,6 +57,21 @@ def test_default_toml_matches_built_in_defaults() -> None:
     assert load(str(ROOT / "config" / "default.toml"), {}) == Settings()
 
 
+def test_revision_bound_from_the_environment() -> None:
+    """feeds.max_revisions_per_entry: 3 by default, overridden like every other setting."""
+    from service.config import ConfigError, load
+
+    assert load(None, {}).feeds.max_revisions_per_entry == 3
+    env = {"NEWSINGEST_FEEDS_MAX_REVISIONS_PER_ENTRY": "0"}
+    assert load(None, env).feeds.max_revisions_per_entry == 0
+    try:
+        load(None, {"NEWSINGEST_FEEDS_MAX_REVISIONS_PER_ENTRY": "-1"})
+    except ConfigError as e:
+        assert "feeds.max_revisions_per_entry" in str(e)
+    else:
+        raise AssertionError("a negative bound was accepted")
+
+
 def test_extract_file_prints_events() -> None:
     """`newsingest extract FILE` prints a JSON array of events with the public fields."""
     done = run_cli("extract", str(SEEDS / "syria_idlib_clashes.txt"))

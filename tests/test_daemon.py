@@ -132,23 +132,29 @@ async def _feed_polls(site: LocalSite, n: int) -> bool:
 async def test_killed_worker_loses_nothing_and_publishes_nothing_twice(
     redis_url: str, redis: object, site: LocalSite
 ) -> None:
-    """kill -9 of a worker holding entries: they are reclaimed, each article stored once."""
+    """kill -9 of a worker holding entries, then again while it holds their revisions: they
+    are reclaimed, each article stored once, each change published once."""
     settings = settings_for(redis_url, claim_idle_s=2.0, concurrency=4)
     paths = [f"/slow{i}.html" for i in range(8)]
-    for i, path in enumerate(paths):
-        site.set(
-            path,
-            news_page(
-                f"Clash {i}",
-                [
-                    f"Soldiers and rebels fought near Goma, Democratic Republic of Congo, on Tuesday; "
-                    f"{i + 2} fighters were killed, the army said.",
-                    f"Background paragraph {i}. " * 10,
-                ],
-            ),
-        )
-        # Longer than a heartbeat period (2 s), so some beat reports the entries in flight.
-        site.routes[path].delay_s = 3.0
+
+    def publish(killed: int, version: str) -> None:
+        for i, path in enumerate(paths):
+            site.set(
+                path,
+                news_page(
+                    f"Clash {i}",
+                    [
+                        f"Soldiers and rebels fought near Goma, Democratic Republic of Congo, on "
+                        f"Tuesday; {i + killed} fighters were killed, the army said.",
+                        f"Background paragraph {i}. " * 10,
+                    ],
+                ),
+                ETag=version,
+            )
+            # Longer than a heartbeat period (2 s), so some beat reports the entries in flight.
+            site.routes[path].delay_s = 3.0
+
+    publish(2, '"v1"')
     site.set("/feed.xml", rss([(p, site.url(p)) for p in paths]))
     async with (
         subscribed(redis_url) as got,
@@ -157,8 +163,17 @@ async def test_killed_worker_loses_nothing_and_publishes_nothing_twice(
         victim = await _busy_worker_pid(redis)
         os.kill(victim, signal.SIGKILL)
         await wait_until(lambda: _done(redis, len(paths)), timeout_s=90, what="all entries")
+        # Every toll corrected in place; the feed retitles its entries (same guids).
+        publish(30, '"v2"')
+        site.set("/feed.xml", rss([(p + " (updated)", site.url(p)) for p in paths]))
+        await wait_until(lambda: _revisions(redis, len(paths)), what="revisions enqueued")
+        victim = await _busy_worker_pid(redis, not_pid=victim)
+        os.kill(victim, signal.SIGKILL)
+        await wait_until(lambda: _done(redis, 2 * len(paths)), timeout_s=90, what="revisions")
         await asyncio.sleep(1.0)
     assert await redis.hlen(keys.ARTICLE_DATA) == len(paths)  # type: ignore[attr-defined]
+    assert await metric(redis, "newsingest_articles|verdict=update") == len(paths)
+    assert any(m["kind"] == "updated" and m["event"]["fatalities"] >= 30 for m in got)
     created = [m["event"]["id"] for m in got if m["kind"] == "created"]
     assert created and len(created) == len(set(created))
     # Reports of one incident merge (workers/incidents.py): "updated" messages, each version once.
@@ -170,12 +185,17 @@ async def test_killed_worker_loses_nothing_and_publishes_nothing_twice(
     assert pending["pending"] == 0
 
 
-async def _busy_worker_pid(redis: object) -> int:
+async def _revisions(redis: object, n: int) -> bool:
+    return await metric(redis, "newsingest_feed_revisions|outcome=enqueued") >= n
+
+
+async def _busy_worker_pid(redis: object, not_pid: int = 0) -> int:
     found: list[int] = []
 
     async def busy() -> bool:
         for beat in (await beats.live(redis, "worker")).values():
-            if beat.get("in_flight"):
+            # A killed worker's last beat stays live until it expires.
+            if beat.get("in_flight") and int(beat["pid"]) != not_pid:
                 found.append(int(beat["pid"]))
                 return True
         return False

@@ -93,7 +93,9 @@ async def test_every_verdict_kind(redis: object) -> None:
     assert update.updated >= 1 and update.created == 0
     events = [e for e in [await store.get(i) for i in await redis.hkeys(keys.EVENT_DATA)] if e]  # type: ignore[attr-defined]
     saraqeb = [e for e in events if e["fatalities"] == 18]
-    assert len(saraqeb) == 1 and saraqeb[0]["version"] == 2
+    # Versions 2 and 3 added the two copies at other URLs to its sources; 4 is the revision.
+    assert len(saraqeb) == 1 and saraqeb[0]["version"] == 4
+    assert len(saraqeb[0]["sources"]) == 3
     field = metrics.field("newsingest_articles", verdict="duplicate")
     assert int(await redis.hget(keys.METRICS, field)) == 3  # type: ignore[attr-defined]
     assert (

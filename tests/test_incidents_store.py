@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +11,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from service import eventscli
+from service.cli import build_parser
 from service.http import AppState, make_app
 from tests.test_store import messages
 from workers import keys
@@ -114,6 +118,12 @@ async def test_split_undoes_a_merge(redis: object) -> None:
         split_off["fatalities"] == 120 and split_off["provenance"][0]["split_from"] == merged["id"]
     )
     assert sorted(m["kind"] for m in got) == ["created", "updated"]
+    story = await store.story(merged["id"])
+    assert story is not None and [h["version"] for h in story["history"]] == [1, 2, 3]
+    last = story["history"][-1]
+    assert (last["reason"], last["source"]) == ("split", other_url)
+    assert last["changes"]["sources_removed"] == [other_url]
+    assert story["history"][1]["changes"]["sources_added"] == [other_url]
 
 
 async def test_split_over_http(redis: object) -> None:
@@ -138,3 +148,27 @@ async def test_split_over_http(redis: object) -> None:
     finally:
         await runner.cleanup()
     assert len(body["event"]["sources"]) == 1 and body["split"]["sources"][0]["url"] == other_url
+
+
+async def test_split_from_the_command_line(redis: object) -> None:
+    """`newsingest events split ID SOURCE` does what POST /events/{id}/split does."""
+    store = RollingStore(redis, 7 * 86400)
+    _, other_url = await commit_seed_and_other(store)
+    merged = idlib(await stored_events(store))[0]
+    runner = web.AppRunner(make_app(AppState(redis, store)))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    out = io.StringIO()
+    try:
+        args = build_parser().parse_args(
+            ["events", "--url", base, "split", merged["id"], other_url]
+        )
+        assert await asyncio.to_thread(eventscli.run, args, base, out) == 0
+    finally:
+        await runner.cleanup()
+    kept = await store.get(merged["id"])
+    assert kept is not None and len(kept["sources"]) == 1 and kept["version"] == 3
+    assert out.getvalue().startswith(f"kept {merged['id']} (version 3, 1 sources)")
+    assert kept["split_off"][0]["urls"] == [other_url]

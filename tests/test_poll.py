@@ -13,10 +13,13 @@ import pytest
 from aiohttp import web
 
 from service.poll import FeedRegistry, Poller, PollSettings
+from service.poll.poller import enqueue_items
 from tests.support import LocalSite, metric, rss, wait_until
 from workers import keys
 from workers.feeds import FeedSpec
 from workers.fetch import FetchLimits, Politeness, make_session
+from workers.records import Item
+from workers.scripts import lua
 
 LIMITS = FetchLimits(
     allow_networks=("127.0.0.1/32",),
@@ -272,3 +275,28 @@ async def test_conditional_get_and_status_fields(redis: Any, site: LocalSite, ou
     assert status is not None
     assert status["title"] == "Etag feed" and status["entries_seen"] == 2
     assert status["mode"] == "poll" and status["last_poll"] and status["errors"] == 0
+
+
+async def test_revised_entries_are_enqueued_again_within_the_bound(redis: Any) -> None:
+    """Same guid with a newer stamp or another title: enqueued again, as revision 1, 2 ... up
+    to the bound, then only counted; an unchanged entry is never enqueued twice."""
+    script = redis.register_script(lua("enqueue.lua"))
+    feed = "http://feeds.example/rss"
+
+    def entry(revised: str, title: str = "t") -> Item:
+        return Item("guid-1", "http://ex.org/a", feed, title=title, revised=revised)
+
+    async def enqueue(item: Item) -> int:
+        return len(await enqueue_items(redis, script, feed, (item,), 3600.0, max_revisions=2))
+
+    first, later, latest = "2015-10-12T12:00:00Z", "2015-10-12T15:00:00Z", "2015-10-12T18:00:00Z"
+    assert await enqueue(entry(first)) == 1
+    assert await enqueue(entry(first)) == 0  # a re-poll
+    assert await enqueue(entry(later)) == 1  # newer stamp
+    assert await enqueue(entry(first)) == 0  # an older stamp is no revision
+    assert await enqueue(entry(later, "t2")) == 1  # another title
+    assert await enqueue(entry(latest, "t3")) == 0  # over the bound
+    items = [Item.from_fields(f) for _, f in await redis.xrange(keys.ITEMS_STREAM)]
+    assert [i.revision for i in items] == [0, 1, 2]
+    assert await metric(redis, "newsingest_feed_revisions|outcome=enqueued") == 2
+    assert await metric(redis, "newsingest_feed_revisions|outcome=limited") == 1

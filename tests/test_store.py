@@ -89,7 +89,8 @@ async def test_verdicts_by_url_and_text_hash(redis: object) -> None:
     revised = await store.commit("4-0", article(text_hash="h2"), [event(fatalities=120)], NOW, 0)
     assert (revised.verdict, revised.updated) == ("update", 1)
     stored = await store.get("e1")
-    assert stored and stored["fatalities"] == 120 and stored["version"] == 2
+    # Version 2 added the copy's URL to the sources, version 3 is the revised figure.
+    assert stored and stored["fatalities"] == 120 and stored["version"] == 3
     record = await store.article("a2")
     assert record and record["verdict"]["verdict"] == "duplicate"
 
@@ -100,6 +101,43 @@ async def test_unchanged_event_in_update_is_not_republished(redis: object) -> No
     await store.commit("1-0", article(), [event()], NOW, 0)
     result = await store.commit("2-0", article(text_hash="h2"), [event()], NOW, 0)
     assert (result.verdict, result.created, result.updated) == ("update", 0, 0)
+
+
+async def test_update_that_no_longer_reports_an_event_retracts_it(redis: object) -> None:
+    """A revision without the event: published once as `retracted`, kept with that status,
+    logged, left out of listings; a redelivery of the revision publishes nothing again."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    got = await messages(redis, 1, store.commit("2-0", article(text_hash="h2"), [], NOW, 0))
+    again = await store.commit("2-0", article(text_hash="h2"), [], NOW, 0)
+    assert [m["kind"] for m in got] == ["retracted"] and again.verdict == "done"
+    stored = await store.get("e1")
+    assert stored is not None and stored["status"] == "retracted" and stored["version"] == 2
+    assert got[0]["event"] == stored
+    log = await redis.xrange(keys.EVENTS_STREAM)  # type: ignore[attr-defined]
+    assert [f["kind"] for _, f in log] == ["created", "retracted"]
+    assert await store.query(EventQuery()) == []
+    # No later report merges into a retracted event.
+    later = await store.commit("3-0", article("a3", "http://ex.org/c", "h3"), [event("e3")], NOW, 0)
+    assert later.created == 1
+
+
+async def test_duplicate_at_another_url_joins_the_sources(redis: object) -> None:
+    """A copy at another URL adds its URL to the original's event (one `updated`, confidence
+    unchanged); the same copy seen again, or the original re-fetched, publishes nothing."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    copy = article("a2", "http://other.org/x")
+    got = await messages(redis, 1, store.commit("2-0", copy, [event("e9")], NOW, 0))
+    assert [m["kind"] for m in got] == ["updated"]
+    stored = await store.get("e1")
+    assert stored is not None and stored["version"] == 2 and stored["confidence"] == 0.8
+    assert [s["url"] for s in stored["sources"]] == ["http://ex.org/a", "http://other.org/x"]
+    assert stored["provenance"][1]["reason"] == "duplicate"
+    again = await messages(redis, 1, store.commit("3-0", copy, [event("e9")], NOW, 0))
+    same = await messages(redis, 1, store.commit("4-0", article(), [event()], NOW, 0))
+    assert again == [] and same == []
+    assert (await store.get("e1"))["version"] == 2  # type: ignore[index]
 
 
 async def test_query_filters_and_orders(redis: object) -> None:
@@ -156,4 +194,22 @@ async def test_racing_commits_yield_one_new(redis: object) -> None:
         ]
     )
     assert sorted(r.verdict for r in results).count("new") == 1
-    assert await redis.xlen(keys.EVENTS_STREAM) == 1  # type: ignore[attr-defined]
+    # One event: created once, then each copy's URL joins its sources, one version each.
+    log = await redis.xrange(keys.EVENTS_STREAM)  # type: ignore[attr-defined]
+    assert sorted(f["kind"] for _, f in log) == ["created"] + ["updated"] * 9
+    versions = sorted(json.loads(f["message"])["event"]["version"] for _, f in log)
+    assert versions == list(range(1, 11))
+    assert len((await store.get("e1"))["sources"]) == 10  # type: ignore[index]
+
+
+async def test_history_of_a_much_copied_event_stays_bounded(redis: object) -> None:
+    """Each copy's URL is a version; past 32 KB the history keeps the last 100 of them."""
+    store = RollingStore(redis, 7 * 86400)
+    await store.commit("1-0", article(), [event()], NOW, 0)
+    for i in range(260):
+        await store.commit(f"c{i}-0", article(f"c{i}", f"http://copy{i}.org/a"), [], NOW, 0)
+    story = await store.story("e1")
+    assert story is not None and story["version"] == 261
+    versions = [h["version"] for h in story["history"]]
+    assert 100 <= len(versions) < 261 and versions[-1] == 261
+    assert versions == list(range(versions[0], 262))

@@ -404,3 +404,19 @@ def decide(canonical: str, new: Fingerprint, candidates: Iterable[Candidate]) ->
         return Verdict("new", "first")
     _, best = max(scored, key=lambda jc: jc[0])
     return _judge(best, new, "near_duplicate")
+
+
+def judge(
+    canonical: str,
+    new: Fingerprint,
+    candidates: Iterable[Candidate],
+    url_owner: tuple[str, str] = ("", ""),
+    owner_fp: Fingerprint | None = None,
+) -> Verdict:
+    """`decide`, after one case it cannot see: the page at this URL (`url_owner`: its key and
+    text hash) changed but one version is too short to judge by resemblance: an update."""
+    owner, owner_hash = url_owner
+    short = owner_fp is None or min(owner_fp.size, new.size) < MIN_SHINGLES
+    if owner and owner_hash != new.text_hash and short:
+        return Verdict("update", "canonical_url", matched=owner)
+    return decide(canonical, new, candidates)

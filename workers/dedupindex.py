@@ -24,11 +24,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Any
 
-from redis.client import NEVER_DECODE
-
-from workers import keys
 from workers.dedup import BANDS, MIN_SHINGLES, ROWS, Candidate, Fingerprint
 
 BUCKET_BITS = 19  # 524,288 buckets: listpack-sized at a window of about 1M articles
@@ -122,34 +118,25 @@ class Snapshot:
     fingerprints: dict[str, Fingerprint]  # candidate key -> fingerprint (for band upkeep)
 
 
-async def snapshot(
-    redis: Any, script: Any, entry_id: str, canonical: str, text_hash: str, fp: Fingerprint
-) -> Snapshot | None:
-    """Read the exact owners and the band slots of `fp` (snapshot.lua), then the candidates'
-    fingerprints; None when the entry was committed already."""
-    slots = band_slots(fp)
-    args = [entry_id, canonical, text_hash, keys.DEDUP_BAND_PREFIX, encode_slots(slots)]
-    done, url_owner, text_owner, *values = await script(
-        keys=[keys.DONE_ITEMS, keys.DEDUP_URL_PREFIX, keys.DEDUP_TEXT_PREFIX], args=args
-    )
-    if done:
-        return None
+def snapshot_of(
+    canonical: str,
+    text_hash: str,
+    url_owner: str,
+    text_owner: str,
+    slots: list[Slot],
+    values: list[str],
+    packed: dict[str, bytes],
+) -> Snapshot:
+    """The snapshot from what load.lua read: exact owners, band slot values and the packed
+    fingerprints (by number) of the articles those name."""
     owner_key, owner_hash, owner_n = parse_owner(url_owner)
-    wanted = {n for v in values if v for n in v.split(",")}
-    if owner_n:
-        wanted.add(owner_n)
     numbers: dict[str, str] = {}
     fps: dict[str, Fingerprint] = {}
     candidates: list[Candidate] = []
-    if wanted:
-        order = sorted(wanted)
-        raws = await redis.execute_command("HMGET", keys.DEDUP_FP, *order, **{NEVER_DECODE: []})
-        for n, raw in zip(order, raws, strict=True):
-            if raw is None:
-                continue
-            key, cand_fp = unpack(raw, owner_hash if n == owner_n else "")
-            numbers[key], fps[key] = n, cand_fp
-            candidates.append(Candidate(key, canonical if n == owner_n else "", cand_fp))
+    for n in sorted(packed):
+        key, cand_fp = unpack(packed[n], owner_hash if n == owner_n else "")
+        numbers[key], fps[key] = n, cand_fp
+        candidates.append(Candidate(key, canonical if n == owner_n else "", cand_fp))
     if owner_key and owner_key not in fps:
         # Indexed before it had a fingerprint (too short to judge by resemblance): URL only.
         stub = Fingerprint(owner_hash, 0, (), ())
@@ -157,12 +144,4 @@ async def snapshot(
         numbers.setdefault(owner_key, owner_n)
     if text_owner and text_owner != owner_key:
         candidates.append(Candidate(text_owner, "", Fingerprint(text_hash, 0, (), ())))
-    return Snapshot(
-        url_owner or "",
-        text_owner or "",
-        slots,
-        [v or "" for v in values],
-        candidates,
-        numbers,
-        fps,
-    )
+    return Snapshot(url_owner, text_owner, slots, values, candidates, numbers, fps)

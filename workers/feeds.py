@@ -109,11 +109,23 @@ def _item(entry: Any, feed_url: str, polled_at: float) -> Item | None:
         published=_published(entry),
         summary=(entry.get("summary") or "").strip()[:MAX_SUMMARY_CHARS],
         polled_at=polled_at,
+        revised=_revised(entry),
     )
 
 
 def _published(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+
+
+def _revised(entry: Any) -> str | None:
+    """The newer of the entry's updated and published times: a bump marks a revision."""
+    stamps = [
+        s for s in (_iso(entry.get("updated_parsed")), _iso(entry.get("published_parsed"))) if s
+    ]
+    return max(stamps) if stamps else None
+
+
+def _iso(parsed: Any) -> str | None:
     if not parsed:
         return None
     try:

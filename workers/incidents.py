@@ -194,7 +194,7 @@ def match(report: Event, event: Event) -> Match | None:
 def revision_score(new: Event, old: Event) -> float | None:
     """How well a revised article's report continues one of its earlier reports, or None.
 
-    Looser than `match`: the same article may correct a figure (9 killed, then 90)."""
+    Looser than `match`: the same article may correct a figure (9 killed, then 90) or the place."""
     m = match(new, old)
     if m is not None:
         return m.score
@@ -202,9 +202,10 @@ def revision_score(new: Event, old: Event) -> float | None:
         old.location.country,
         old.location.admin1,
     )
-    if family(new.event_type) == family(old.event_type) and same_place:
-        return 0.5
-    return None
+    if family(new.event_type) != family(old.event_type):
+        return None
+    # The same place with other figures (a corrected toll), else a corrected place.
+    return 0.5 if same_place else 0.25
 
 
 def best_match(report: Event, events: Sequence[Event]) -> tuple[Event, Match] | None:
@@ -226,6 +227,9 @@ def combine(event_id: str, reports: Sequence[Event], provenance: Sequence[dict[s
     base = reports[0]
     located = max(reports, key=lambda r: (_level(r.location), r is base))
     dead = [(r.fatalities, r.confidence) for r in reports if r.fatalities is not None]
+    # Figures revised away stay in the range reported: how a toll evolved.
+    earlier = [v for p in provenance for v in p.get("earlier_fatalities") or ()]
+    figures = [v for v, _ in dead] + earlier
     hurt = [(r.injured, r.confidence) for r in reports if r.injured is not None]
     actors: dict[str, Actor] = {}
     for r in reports:
@@ -247,9 +251,7 @@ def combine(event_id: str, reports: Sequence[Event], provenance: Sequence[dict[s
         actors=tuple(actors.values()),
         fatalities=_credible_min(dead),
         injured=_credible_min(hurt),
-        fatalities_reported=(
-            {"min": min(v for v, _ in dead), "max": max(v for v, _ in dead)} if dead else None
-        ),
+        fatalities_reported=({"min": min(figures), "max": max(figures)} if figures else None),
         confidence=round(min(0.99, 1.0 - miss), 2),
         sources=tuple(sources.values()),
         provenance=tuple(provenance),

@@ -18,7 +18,7 @@ EVENTS_CHANNEL = f"{PREFIX}:events"
 
 # Rolling event store.
 EVENT_DATA = f"{PREFIX}:event"  # hash: event id -> event JSON
-# hash: event id -> "version|first_seen|seen_epoch|fingerprint"
+# hash: event id -> "version|first_seen|seen_epoch|fingerprint|report id,report id,..."
 EVENT_META = f"{PREFIX}:event:meta"
 EVENTS_BY_DATE = f"{PREFIX}:events:by_date"  # zset: event id scored by event date (epoch s)
 EVENTS_BY_SEEN = f"{PREFIX}:events:by_seen"  # zset: event id scored by first_seen (for trimming)
@@ -29,6 +29,9 @@ ARTICLES_BY_SEEN = f"{PREFIX}:articles:by_seen"  # zset: article key scored by f
 # Exact matches, in 2^14 small hashes per kind keyed by a 64-bit digest (dedupindex.exact_slot):
 DEDUP_URL_PREFIX = f"{PREFIX}:dedup:u:"  # canonical URL digest -> "key|text_hash|n"
 DEDUP_TEXT_PREFIX = f"{PREFIX}:dedup:t:"  # normalised text hash digest -> article key
+# hash: page key (article key of the feed link's canonical URL) -> "etag\nlast_modified" of the
+# page as last fetched, so that re-fetching a revised entry is a conditional GET.
+PAGE_VALIDATORS = f"{PREFIX}:page:validators"
 DONE_ITEMS = f"{PREFIX}:items:done"  # zset: item id scored by time it was committed
 # Near-duplicate index (workers/dedupindex.py). Each indexed article has a number n (INCR).
 DEDUP_SEQ = f"{PREFIX}:dedup:seq"  # string: last article number given out
@@ -38,6 +41,8 @@ DEDUP_BAND_PREFIX = f"{PREFIX}:dedup:b:"  # small hashes per bucket: band field 
 # Incidents: one public event merges the reports (per-article extracted events) of one incident.
 EVENT_REPORTS = f"{PREFIX}:event:reports"  # hash: report id -> report JSON (an Event)
 REPORT_EVENT = f"{PREFIX}:report:event"  # hash: report id -> id of the event holding it
+# hash: event id -> JSON array of its versions: what changed, when, from which source
+EVENT_HISTORY = f"{PREFIX}:event:history"
 EVENT_CELL_PREFIX = f"{PREFIX}:events:cell:"  # set per "CC:YYYY-MM-DD": event ids (merge lookup)
 
 # Metrics shared by every process (hash: metric name|labels -> count).
@@ -52,6 +57,8 @@ BEAT_INFO_PREFIX = f"{PREFIX}:beats:info:"
 # Feeds.
 FEED_STATE_PREFIX = f"{PREFIX}:feed:"  # hash per feed: etag, last_modified, status ...
 SEEN_PREFIX = f"{PREFIX}:seen:"  # zset per feed: entry id scored by first seen
+# hash per feed: entry id -> "stamp|content hash|re-fetches" (enqueue.lua tells revisions by it)
+ENTRY_STATE_PREFIX = f"{PREFIX}:entries:"
 
 # Feed list and schedule shared by every poller; members are feed_id(url).
 FEED_LIST = f"{PREFIX}:feeds:list"  # hash: feed id -> feed URL (what is polled)
@@ -87,6 +94,10 @@ def feed_state_by_id(fid: str) -> str:
 
 def seen_entries(url: str) -> str:
     return SEEN_PREFIX + feed_id(url)
+
+
+def entry_states(url: str) -> str:
+    return ENTRY_STATE_PREFIX + feed_id(url)
 
 
 def host(name: str) -> str:

@@ -10,8 +10,12 @@ from workers import keys
 COUNTERS = {
     "newsingest_feed_polls": "Feed polls by outcome (new, unchanged, not_modified, error).",
     "newsingest_feed_entries": "Feed entries enqueued for the workers.",
+    "newsingest_feed_revisions": (
+        "Revised feed entries by outcome (enqueued; limited: over feeds.max_revisions_per_entry;"
+        " not_modified: the page answered 304)."
+    ),
     "newsingest_articles": "Articles by dedup verdict (new, duplicate, update, failed).",
-    "newsingest_events_published": "Event messages published by kind (created, updated).",
+    "newsingest_events_published": "Event messages published by kind (created, updated, retracted).",
     "newsingest_events_withheld": (
         "Events found below extract.min_confidence: neither stored nor published."
     ),

@@ -8,14 +8,14 @@ from typing import Any
 
 import aiohttp
 
-from workers import metrics
+from workers import keys, metrics
 from workers.clean import clean_html
 from workers.dedup import Fingerprint, article_key, canonical_url, fingerprint
 from workers.errors import FetchError, FetchRefused
 from workers.extract import confident, extract_events
-from workers.fetch import FetchLimits
+from workers.fetch import FetchLimits, FetchResult
 from workers.politeness import note_refusal, polite_fetch
-from workers.records import Article, Document, Event, Item, parse_iso, utc_now
+from workers.records import Article, Document, Event, Item, PageValidators, parse_iso, utc_now
 from workers.sandbox import Sandbox
 from workers.store import CommitResult, RollingStore
 
@@ -58,9 +58,21 @@ class Pipeline:
         )
 
     async def process(self, entry_id: str, item: Item) -> CommitResult:
-        body, final_url = await self._fetch_page(item)
+        page_key = article_key(canonical_url(item.url))
+        known = PageValidators(page_key)
+        if item.revision:
+            # A revised entry: the page as last fetched answers 304 if it did not change.
+            known = PageValidators.decode(
+                page_key, await self.redis.hget(keys.PAGE_VALIDATORS, page_key)
+            )
+        page = await self._fetch_page(item, known.headers())
+        if page.status == 304:
+            await metrics.incr(self.redis, "newsingest_feed_revisions", outcome="not_modified")
+            return CommitResult("not_modified", "", None, 0, 0)
         try:
-            analysis = await self.cpu.run(final_url, analyse_page, body, final_url, item)
+            analysis = await self.cpu.run(
+                page.final_url, analyse_page, page.body, page.final_url, item
+            )
         except FetchRefused as e:  # clean_timeout
             await note_refusal(self.redis, e, "page")
             raise
@@ -72,22 +84,26 @@ class Pipeline:
             utc_now(),
             item.polled_at,
             analysis.fingerprint,
+            PageValidators(
+                page_key,
+                page.headers.get("ETag", ""),
+                page.headers.get("Last-Modified", ""),
+            ),
         )
         withheld = len(analysis.events) - len(events)
         if withheld and result.verdict in ("new", "update"):  # not again for a redelivery
             await metrics.incr(self.redis, "newsingest_events_withheld", withheld)
         return result
 
-    async def _fetch_page(self, item: Item) -> tuple[bytes, str]:
+    async def _fetch_page(self, item: Item, headers: dict[str, str]) -> FetchResult:
         try:
-            result = await polite_fetch(self.redis, self.session, item.url, self.limits)
+            return await polite_fetch(self.redis, self.session, item.url, self.limits, headers)
         except FetchRefused as e:
             await note_refusal(self.redis, e, "page")
             raise
         except FetchError:
             await metrics.incr(self.redis, "newsingest_fetch_errors", stage="page")
             raise
-        return result.body, result.final_url
 
     async def _observe(self, item: Item, result: CommitResult) -> None:
         if not (result.created or result.updated):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -41,9 +42,23 @@ class Item:
     published: str | None = None  # ISO, from the feed
     summary: str = ""
     polled_at: float = 0.0  # epoch seconds when the poll saw it (for latency)
+    revised: str | None = None  # ISO: the newer of the entry's updated and published times
+    revision: int = 0  # 0: first fetch; n: the n-th re-fetch of a revised entry (enqueue.lua)
 
     def to_fields(self) -> dict[str, str]:
-        return {"item": json.dumps(asdict(self), ensure_ascii=False)}
+        d = asdict(self)
+        d.pop("revision")  # enqueue.lua appends it to the JSON of a revision
+        return {"item": json.dumps(d, ensure_ascii=False)}
+
+    def stamp(self) -> str:
+        """What enqueue.lua compares to tell a revision: epoch of `revised` ("" if unknown)."""
+        dt = parse_iso(self.revised)
+        return repr(dt.timestamp()) if dt else ""
+
+    def content_hash(self) -> str:
+        """Digest of the entry's title and summary: a change is a revision too."""
+        raw = f"{self.title}\n{self.summary}".encode()
+        return hashlib.blake2b(raw, digest_size=8).hexdigest()
 
     @classmethod
     def from_fields(cls, fields: dict[str, str]) -> Item:
@@ -101,6 +116,20 @@ class Source:
     published: str | None = None
 
 
+def _fields(obj: Any) -> dict[str, Any]:
+    """A flat dataclass (Location, Actor, Source) as a dict."""
+    return {f: getattr(obj, f) for f in obj.__dataclass_fields__}
+
+
+def _plain(value: Any) -> Any:
+    """A copy of JSON-like data (dicts, lists, tuples as lists, scalars)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One incident, in the public event schema (fields are only ever added, never renamed)."""
@@ -124,9 +153,23 @@ class Event:
     # merged reports gave ({"min", "max"}), and per report why it was merged (or "first").
     fatalities_reported: dict[str, int] | None = None
     provenance: tuple[dict[str, Any], ...] = ()
+    # "retracted" once no report supports the event any more (its article was revised).
+    status: str = "active"
+    # Sources split off this event by hand ({"event": the other event's id, "urls": [...]}):
+    # no report from those URLs merges into it again.
+    split_off: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As dataclasses.asdict, written out: asdict's generic recursion was half the time of
+        a commit's decision (an event with its provenance is hundreds of calls)."""
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        d["location"] = _fields(self.location)
+        d["actors"] = [_fields(a) for a in self.actors]
+        d["sources"] = [_fields(s) for s in self.sources]
+        d["provenance"] = [_plain(p) for p in self.provenance]
+        d["split_off"] = [_plain(s) for s in self.split_off]
+        d["fatalities_reported"] = _plain(self.fatalities_reported)
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -138,6 +181,7 @@ class Event:
         known["actors"] = tuple(Actor(**a) for a in d.get("actors") or ())
         known["sources"] = tuple(Source(**s) for s in d.get("sources") or ())
         known["provenance"] = tuple(d.get("provenance") or ())
+        known["split_off"] = tuple(d.get("split_off") or ())
         return cls(**known)
 
     @classmethod
@@ -157,6 +201,7 @@ class Verdict:
     reason: str  # "canonical_url" | "text_hash" | "near_duplicate" | "first"
     matched: str | None = None  # article key it matched
     similarity: float | None = None
+    supersedes: int | None = None  # for an update: the version of the matched article replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +220,34 @@ class Article:
     text: str = field(default="", repr=False)
 
     def to_json(self, verdict: Verdict | None = None) -> str:
-        d = asdict(self)
-        d.pop("text")
+        # Field by field: asdict would copy the whole text only for it to be dropped.
+        d = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "text"}
         if verdict is not None:
-            d["verdict"] = asdict(verdict)
+            d["verdict"] = {k: v for k, v in asdict(verdict).items() if k != "supersedes" or v}
         return json.dumps(d, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PageValidators:
+    """A page's ETag and Last-Modified as last fetched, kept per page for conditional GETs."""
+
+    page_key: str  # article key of the feed link's canonical URL (known before the fetch)
+    etag: str = ""
+    last_modified: str = ""
+
+    def encoded(self) -> str:
+        return f"{self.etag}\n{self.last_modified}" if self.etag or self.last_modified else ""
+
+    @classmethod
+    def decode(cls, page_key: str, raw: str | None) -> PageValidators:
+        etag, _, modified = (raw or "").partition("\n")
+        return cls(page_key, etag, modified)
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request headers these validators allow."""
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out

@@ -38,6 +38,7 @@ class PollSettings:
     max_entries: int = 200
     backoff_max_s: float = 3600.0
     seen_window_s: float = 7 * 24 * 3600.0  # entry ids remembered this long
+    max_revisions_per_entry: int = 3  # re-fetches of one revised entry within the window
     min_interval_s: float = 60.0
     max_interval_s: float = 21600.0
     pause_after_errors: int = 10
@@ -226,7 +227,14 @@ class Poller:
 
     async def enqueue(self, feed_url: str, items: tuple[Item, ...]) -> list[Item]:
         """Enqueue the items never seen before for this feed (atomic); the ones enqueued."""
-        return await enqueue_items(self.redis, self._enqueue, feed_url, items, self.s.seen_window_s)
+        return await enqueue_items(
+            self.redis,
+            self._enqueue,
+            feed_url,
+            items,
+            self.s.seen_window_s,
+            self.s.max_revisions_per_entry,
+        )
 
     async def _note_error(self, url: str, e: FetchError | FeedError) -> None:
         if isinstance(e, FetchRefused):
@@ -330,16 +338,27 @@ def _lag_fields(
 
 
 async def enqueue_items(
-    redis: Any, script: Any, feed_url: str, items: tuple[Item, ...], seen_window_s: float
+    redis: Any,
+    script: Any,
+    feed_url: str,
+    items: tuple[Item, ...],
+    seen_window_s: float,
+    max_revisions: int = 3,
 ) -> list[Item]:
-    """Enqueue a feed's items never seen before (polled or pushed alike); the ones enqueued."""
+    """Enqueue a feed's items never seen before and the revisions of known ones (at most
+    `max_revisions` per entry in the window), polled or pushed alike; the ones enqueued."""
     if not items:
         return []
-    args: list[Any] = [time.time(), metrics.field("newsingest_feed_entries")]
+    now = time.time()
+    args: list[Any] = [
+        now,
+        metrics.field("newsingest_feed_entries"),
+        metrics.field("newsingest_feed_revisions", outcome=""),
+        max_revisions,
+        now - seen_window_s,
+    ]
     for item in items:
-        args += [item.item_id, item.to_fields()["item"]]
-    seen = keys.seen_entries(feed_url)
-    added = await script(keys=[seen, keys.ITEMS_STREAM, keys.METRICS], args=args)
-    if added:
-        await redis.zremrangebyscore(seen, "-inf", time.time() - seen_window_s)
+        args += [item.item_id, item.stamp(), item.content_hash(), item.to_fields()["item"]]
+    state_keys = [keys.seen_entries(feed_url), keys.ITEMS_STREAM, keys.METRICS]
+    added = await script(keys=[*state_keys, keys.entry_states(feed_url)], args=args)
     return [items[int(i)] for i in added]

@@ -77,6 +77,7 @@ class FeedRegistry:
         pipe.hdel(keys.FEED_LEASE_OWNER, fid)
         pipe.delete(keys.feed_state_by_id(fid))
         pipe.expire(keys.SEEN_PREFIX + fid, 7 * 86400)
+        pipe.expire(keys.ENTRY_STATE_PREFIX + fid, 7 * 86400)
         await pipe.execute()
         return True
 

@@ -6,7 +6,7 @@
 -- KEYS: 1 event_data  2 event_meta  3 events_by_date  4 events_by_seen  5 article_data
 --       6 articles_by_seen  7 dedup_url and 8 dedup_text bucket prefixes (exact.lua)
 --       9 done_items  10 events_log
---       11 dedup_fp  12 event_reports  13 report_event
+--       11 dedup_fp  12 event_reports  13 report_event  14 page_validators  15 event_history
 -- ARGV: 1 cutoff_epoch  2 batch  3 event cell key prefix  4 band key prefix  5 n_articles,
 --       then per article: key, n ('' = not indexed), its band slots "bucket:field;..."
 local cutoff, batch, cell_prefix = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
@@ -32,6 +32,7 @@ for _, id in ipairs(ids) do
   end
   redis.call('HDEL', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
+  redis.call('HDEL', KEYS[15], id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
 end
@@ -56,6 +57,7 @@ for _ = 1, tonumber(ARGV[5]) do
           redis.call('HDEL', key, field)
         end
       end
+      if type(rec.page) == 'string' then redis.call('HDEL', KEYS[14], rec.page) end
       local key, field = exact_slot(KEYS[8], rec.text_hash)
       if redis.call('HGET', key, field) == akey then redis.call('HDEL', key, field) end
     end
@@ -66,6 +68,7 @@ for _ = 1, tonumber(ARGV[5]) do
       redis.call('HDEL', KEYS[11], n)
     end
     redis.call('HDEL', KEYS[5], akey)
+    redis.call('HDEL', KEYS[14], akey)
     redis.call('ZREM', KEYS[6], akey)
     removed = removed + 1
   end
