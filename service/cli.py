@@ -70,7 +70,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from service.limits import fetch_limits
 
         base = args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
-        return feedscli.main(args, base, fetch_limits(settings))
+        return feedscli.main(args, base, fetch_limits(settings), settings.http.token)
     logs.setup(settings.log.level)
     if args.command == "demo":
         from service import demo

@@ -21,6 +21,8 @@ class RedisSettings:
 class HttpSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    token: str = ""  # bearer token for writes; empty: writes only from loopback clients
+    protect_reads: bool = False  # reads need the token too
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,11 @@ def _as_type(default: Any, value: Any) -> Any:
 def _validate(s: Settings) -> Settings:
     checks = [
         ("http.port", 0 <= s.http.port <= 65535, "must be 0..65535"),
+        (
+            "http.protect_reads",
+            bool(s.http.token) or not s.http.protect_reads,
+            "needs http.token to be set",
+        ),
         ("feeds.interval_s", s.feeds.interval_s > 0, "must be > 0"),
         ("feeds.max_entries", s.feeds.max_entries > 0, "must be > 0"),
         ("workers.count", s.workers.count >= 0, "must be >= 0"),

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from service import websub, worker
+from service.access import AccessPolicy, is_loopback
 from service.config import Settings
 from service.http import AppState, make_app
 from service.limits import fetch_limits, queue_settings
@@ -152,6 +153,7 @@ async def _run_roles(
         store,
         expect_workers="worker" in roles or "api" in roles,
         expect_pollers="poller" in roles or "api" in roles,
+        policy=AccessPolicy(settings.http.token, settings.http.protect_reads),
     )
     runner = await _start_http(settings, state) if "api" in roles else None
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None
@@ -230,7 +232,16 @@ async def _start_http(settings: Settings, state: AppState) -> web.AppRunner:
     site = web.TCPSite(runner, settings.http.host, settings.http.port)
     await site.start()
     log.info("http listening on http://%s:%d", settings.http.host, settings.http.port)
+    if not settings.http.token and not _loopback_host(settings.http.host):
+        log.warning(
+            "http.token not set: writes are refused from clients other than loopback "
+            "(set NEWSINGEST_HTTP_TOKEN to allow them)"
+        )
     return runner
+
+
+def _loopback_host(host: str) -> bool:
+    return host == "localhost" or is_loopback(host)
 
 
 async def _housekeeping(

@@ -112,7 +112,7 @@ async def _print_events(redis_url: str, stop: asyncio.Event) -> None:
     except RedisConnectionError:
         pass  # the daemon stopped its embedded Redis on the way out
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
         await client.aclose()
 
 

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service import feedsapi
+from service import access, feedsapi
 from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
@@ -31,13 +31,14 @@ class AppState:
     expect_pollers: bool = True
     draining: bool = False
     started: float = field(default_factory=time.time)
+    policy: access.AccessPolicy = field(default_factory=access.AccessPolicy)
 
 
 STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
 
 
 def make_app(state: AppState) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[access.middleware(state.policy)])
     app[STATE] = state
     app.router.add_get("/livez", livez)
     app.router.add_get("/readyz", readyz)
