@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll eval lint clean install dev
+.PHONY: run demo test bench bench-dedup bench-poll bench-delivery eval lint clean install dev
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
@@ -39,6 +39,9 @@ bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller,
 
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
 	$(BIN)/python bench/bench_dedup.py
+
+bench-delivery: dev  ## tail --cursor under 20 SIGKILLs; SSE commit->client latency with 50 clients
+	$(BIN)/python bench/bench_delivery.py
 
 eval: install  ## event extraction scored on ../shared/eval/events, then precision on general news
 	$(BIN)/python bench/eval_events.py

@@ -1,4 +1,4 @@
-"""newsingest run | demo | extract | check | feeds."""
+"""newsingest run | demo | extract | check | feeds | tail."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import replace
 from typing import TextIO
 
-from service import config, feedscli, logs
+from service import config, feedscli, logs, tail
 from workers.errors import IngestError
 
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--url", help="base URL of the daemon (default from [http])")
 
     feedscli.add_parser(sub)
+    tail.add_parser(sub)
     return p
 
 
@@ -66,6 +67,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_check(
             args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
         )
+    if args.command == "tail":
+        url = tail.redis_url_for(args, settings.redis.url, settings.redis.data_dir)
+        return tail.main(url, tail.options(args))
     if args.command == "feeds":
         from service.limits import fetch_limits
 

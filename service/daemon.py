@@ -100,6 +100,10 @@ async def redis_for(settings: Settings) -> AsyncIterator[str]:
         return
     embedded = EmbeddedRedis(settings.redis.data_dir)
     url = await asyncio.to_thread(embedded.start)
+    # `newsingest tail` on this machine finds the server here without being told its port.
+    url_file = os.path.join(settings.redis.data_dir, "url")
+    with open(url_file, "w", encoding="utf-8") as fh:
+        fh.write(url + "\n")
     log.info(
         "redis=embedded url=%s data_dir=%s subscribe=%r",
         url,
@@ -109,6 +113,8 @@ async def redis_for(settings: Settings) -> AsyncIterator[str]:
     try:
         yield url
     finally:
+        with contextlib.suppress(OSError):
+            os.remove(url_file)
         await asyncio.to_thread(embedded.stop)
 
 
