@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -19,8 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.redisconn import EmbeddedRedis, connect  # noqa: E402
-from tests.delivery import tail_under_kills  # noqa: E402
+import aiohttp  # noqa: E402
+
+from service.redisconn import EmbeddedRedis, connect, free_port  # noqa: E402
+from tests.delivery import commit_paced, tail_under_kills  # noqa: E402
 
 
 async def bench_tail(url: str, events: int, kills: int, per_s: float) -> bool:
@@ -41,6 +44,96 @@ async def bench_tail(url: str, events: int, kills: int, per_s: float) -> bool:
     return ok
 
 
+def _commit_process(url: str, events: int, per_s: float) -> None:
+    async def go() -> None:
+        redis = connect(url)
+        await commit_paced(redis, events, per_s, run="sse")
+        await redis.aclose()
+
+    asyncio.run(go())
+
+
+async def _client(url: str, got: list[tuple[str, float]], connected: asyncio.Event) -> None:
+    """Read the stream; note each message's log id and when its data line arrived."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+    async with aiohttp.ClientSession(timeout=timeout) as s, s.get(url) as resp:
+        async for raw in resp.content:
+            if raw.startswith(b": connected"):
+                connected.set()
+            elif raw.startswith(b"id: "):
+                got.append((raw[4:].decode().strip(), time.time()))
+
+
+async def bench_sse(url: str, clients: int, events: int, per_s: float) -> bool:
+    redis = connect(url)
+    await redis.flushdb()
+    port = free_port()
+    env = dict(
+        os.environ,
+        NEWSINGEST_REDIS_URL=url,
+        NEWSINGEST_HTTP_PORT=str(port),
+        NEWSINGEST_LOG_LEVEL="WARNING",
+    )
+    api = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "run", "--role", "api", env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_http(base + "/livez")
+        received: list[list[tuple[str, float]]] = [[] for _ in range(clients)]
+        ready = [asyncio.Event() for _ in range(clients)]
+        tasks = [
+            asyncio.create_task(_client(base + "/events/stream", received[i], ready[i]))
+            for i in range(clients)
+        ]
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in ready)), 30)
+        t0 = time.monotonic()
+        await asyncio.to_thread(_run_committer, url, events, per_s)
+        wall = time.monotonic() - t0
+        deadline = time.monotonic() + 30
+        while any(len(r) < events for r in received) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        expected = [str(i) for i, _ in await redis.xrange("newsingest:events:log")]
+    finally:
+        api.terminate()
+        await api.wait()
+        await redis.aclose()
+    complete = sum(1 for r in received if [i for i, _ in r] == expected)
+    lat_ms = sorted((t - int(i.split("-")[0]) / 1000) * 1000 for r in received for i, t in r)
+    p = lambda q: lat_ms[min(len(lat_ms) - 1, int(q * len(lat_ms)))]  # noqa: E731
+    print(
+        f"sse: {clients} clients, {events} events committed at {per_s:g}/s "
+        f"(achieved {events / wall:.0f}/s); {complete}/{clients} clients got every event in "
+        f"order; commit->client latency over {len(lat_ms)} deliveries: p50 {p(0.5):.1f} ms, "
+        f"p99 {p(0.99):.1f} ms, max {lat_ms[-1]:.1f} ms (target p99 <= 250 ms)"
+    )
+    return complete == clients
+
+
+def _run_committer(url: str, events: int, per_s: float) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_commit_process, args=(url, events, per_s))
+    proc.start()
+    proc.join()
+
+
+async def _wait_http(url: str) -> None:
+    deadline = time.monotonic() + 30
+    async with aiohttp.ClientSession() as s:
+        while time.monotonic() < deadline:
+            try:
+                async with s.get(url) as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} not answering")
+
+
 async def main(args: argparse.Namespace) -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as data:
@@ -50,6 +143,8 @@ async def main(args: argparse.Namespace) -> int:
             ok = True
             if args.part in ("tail", "all"):
                 ok &= await bench_tail(url, args.events, args.kills, args.rate)
+            if args.part in ("sse", "all"):
+                ok &= await bench_sse(url, args.clients, args.sse_events, args.sse_rate)
         finally:
             server.stop()
     return 0 if ok else 1
@@ -61,4 +156,7 @@ if __name__ == "__main__":
     p.add_argument("--events", type=int, default=2000, help="tail: events committed")
     p.add_argument("--kills", type=int, default=20, help="tail: SIGKILLs while they arrive")
     p.add_argument("--rate", type=float, default=100.0, help="tail: events per second")
+    p.add_argument("--clients", type=int, default=50, help="sse: concurrent clients")
+    p.add_argument("--sse-events", type=int, default=2000, help="sse: events committed")
+    p.add_argument("--sse-rate", type=float, default=100.0, help="sse: events per second")
     sys.exit(asyncio.run(main(p.parse_args())))

@@ -85,6 +85,13 @@ class StoreSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SseSettings:
+    heartbeat_s: float = 15.0  # comment line sent on an idle stream, so proxies keep it open
+    buffer: int = 1000  # messages queued for one client; past this it is dropped
+    max_clients: int = 1000  # open streams per API process
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
 
@@ -99,6 +106,7 @@ class Settings:
     politeness: PolitenessSettings = field(default_factory=PolitenessSettings)
     websub: WebSubSettings = field(default_factory=WebSubSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    sse: SseSettings = field(default_factory=SseSettings)
     log: LogSettings = field(default_factory=LogSettings)
 
     def worker_count(self) -> int:
@@ -216,6 +224,9 @@ def _validate(s: Settings) -> Settings:
         ("fetch.max_body_bytes", s.fetch.max_body_bytes > 0, "must be > 0"),
         ("fetch.max_redirects", s.fetch.max_redirects >= 0, "must be >= 0"),
         ("store.window_s", s.store.window_s > 0, "must be > 0"),
+        ("sse.heartbeat_s", s.sse.heartbeat_s > 0, "must be > 0"),
+        ("sse.buffer", s.sse.buffer > 0, "must be > 0"),
+        ("sse.max_clients", s.sse.max_clients > 0, "must be > 0"),
         (
             "log.level",
             s.log.level.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},

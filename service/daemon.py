@@ -24,6 +24,7 @@ from service.http import AppState, make_app
 from service.limits import fetch_limits, queue_settings
 from service.poll import Poller, PollSettings
 from service.redisconn import EmbeddedRedis, connect
+from service.sse import StreamSettings
 from workers import beats, keys
 from workers.feeds import FeedSpec, read_opml
 from workers.fetch import make_session
@@ -160,6 +161,9 @@ async def _run_roles(
         expect_workers="worker" in roles or "api" in roles,
         expect_pollers="poller" in roles or "api" in roles,
         policy=AccessPolicy(settings.http.token, settings.http.protect_reads),
+        stream=StreamSettings(
+            settings.sse.heartbeat_s, settings.sse.buffer, settings.sse.max_clients
+        ),
     )
     runner = await _start_http(settings, state) if "api" in roles else None
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None

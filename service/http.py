@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service import access, feedsapi
+from service import access, feedsapi, sse
 from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
@@ -32,6 +32,7 @@ class AppState:
     draining: bool = False
     started: float = field(default_factory=time.time)
     policy: access.AccessPolicy = field(default_factory=access.AccessPolicy)
+    stream: sse.StreamSettings = field(default_factory=sse.StreamSettings)
 
 
 STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
@@ -45,6 +46,7 @@ def make_app(state: AppState) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/events", events)
+    sse.add_routes(app, state.redis, state.stream)  # /events/stream, before /events/{id}
     app.router.add_get("/events/{id}", event_by_id)
     feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback
     app.router.add_post("/events/{id}/split", split_event)
