@@ -1,6 +1,7 @@
-"""Delivery benchmarks: `tail --cursor` under repeated SIGKILL, and SSE latency with many clients.
+"""Delivery benchmarks: `tail --cursor` under repeated SIGKILL, SSE latency with many clients,
+a webhook target that fails 30% of requests and goes down for a minute.
 
-    python bench/bench_delivery.py [--part tail|sse|all] [--events N] [--kills N] ...
+    python bench/bench_delivery.py [--part tail|sse|webhook|all] [--events N] [--kills N] ...
 
 Both parts start a private redis-server and commit synthetic events through the real store
 (`RollingStore.commit`, tests/delivery.py), so every message is logged as the daemon logs it.
@@ -22,8 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from service import webhooks  # noqa: E402
 from service.redisconn import EmbeddedRedis, connect, free_port  # noqa: E402
-from tests.delivery import commit_paced, tail_under_kills  # noqa: E402
+from tests.delivery import Receiver, commit_paced, tail_under_kills  # noqa: E402
+from workers import keys  # noqa: E402
+from workers.fetch import FetchLimits  # noqa: E402
+from workers.webhooks import Target  # noqa: E402
 
 
 async def bench_tail(url: str, events: int, kills: int, per_s: float) -> bool:
@@ -134,6 +139,52 @@ async def _wait_http(url: str) -> None:
     raise RuntimeError(f"{url} not answering")
 
 
+async def bench_webhook(url: str, events: int, per_s: float, down_s: float) -> bool:
+    """A target failing 30% of requests goes down for `down_s` while events arrive."""
+    redis = connect(url)
+    await redis.flushdb()
+    receiver = Receiver(fail_rate=0.3)
+    await receiver.up()
+    target = Target(receiver.url, "hook-secret", max_attempts=30, backoff_s=0.2, backoff_max_s=10.0)
+    stop = asyncio.Event()
+    limits = FetchLimits(allow_networks=("127.0.0.1/32",))
+    deliverer = asyncio.create_task(webhooks.deliver(redis, [target], limits, stop))
+    while not await redis.hget(keys.webhook(target.id), "cursor"):
+        await asyncio.sleep(0.05)
+    t0 = time.monotonic()
+    committing = asyncio.create_task(commit_paced(redis, events, per_s, run="hook"))
+    await asyncio.sleep(2.0)
+    await receiver.down()
+    await asyncio.sleep(down_s)
+    await receiver.up()
+    await committing
+    deadline = time.monotonic() + 600
+    while len(receiver.accepted) < events and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    drained = time.monotonic() - t0
+    await asyncio.sleep(1.0)
+    stop.set()
+    await deliverer
+    expected = [str(i) for i, _ in await redis.xrange(keys.EVENTS_STREAM)]
+    dead = await redis.xlen(keys.webhook_dead(target.id))
+    await receiver.down()
+    await redis.aclose()
+    ok = receiver.accepted == expected and not dead
+    print(
+        f"webhook: {events} events at {per_s:g}/s, target failing 30% and down {down_s:g} s: "
+        f"{len(set(receiver.accepted))}/{events} ids accepted, "
+        f"{len(receiver.accepted) - len(set(receiver.accepted))} accepted twice, "
+        f"{'in log order' if receiver.accepted == sorted(receiver.accepted, key=_key) else 'OUT OF ORDER'}, "
+        f"{receiver.attempts} requests, {dead} dead letters, all in after {drained:.0f} s"
+    )
+    return ok
+
+
+def _key(log_id: str) -> tuple[int, int]:
+    ms, _, seq = log_id.partition("-")
+    return int(ms), int(seq)
+
+
 async def main(args: argparse.Namespace) -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as data:
@@ -145,6 +196,8 @@ async def main(args: argparse.Namespace) -> int:
                 ok &= await bench_tail(url, args.events, args.kills, args.rate)
             if args.part in ("sse", "all"):
                 ok &= await bench_sse(url, args.clients, args.sse_events, args.sse_rate)
+            if args.part in ("webhook", "all"):
+                ok &= await bench_webhook(url, args.hook_events, args.hook_rate, args.down_s)
         finally:
             server.stop()
     return 0 if ok else 1
@@ -152,11 +205,14 @@ async def main(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--part", choices=["tail", "sse", "all"], default="all")
+    p.add_argument("--part", choices=["tail", "sse", "webhook", "all"], default="all")
     p.add_argument("--events", type=int, default=2000, help="tail: events committed")
     p.add_argument("--kills", type=int, default=20, help="tail: SIGKILLs while they arrive")
     p.add_argument("--rate", type=float, default=100.0, help="tail: events per second")
     p.add_argument("--clients", type=int, default=50, help="sse: concurrent clients")
     p.add_argument("--sse-events", type=int, default=2000, help="sse: events committed")
     p.add_argument("--sse-rate", type=float, default=100.0, help="sse: events per second")
+    p.add_argument("--hook-events", type=int, default=500, help="webhook: events committed")
+    p.add_argument("--hook-rate", type=float, default=20.0, help="webhook: events per second")
+    p.add_argument("--down-s", type=float, default=60.0, help="webhook: seconds the target is down")
     sys.exit(asyncio.run(main(p.parse_args())))

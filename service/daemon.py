@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from service import websub, worker
+from service import webhooks, websub, worker
 from service.access import AccessPolicy, is_loopback
 from service.config import Settings
 from service.http import AppState, make_app
@@ -154,6 +154,7 @@ async def _run_roles(
     stop: asyncio.Event,
     ready: asyncio.Event | None,
 ) -> None:
+    targets = webhooks.targets_from(settings.webhooks)  # a bad filter stops start-up here
     store = RollingStore(redis, settings.store.window_s)
     state = AppState(
         redis,
@@ -172,6 +173,9 @@ async def _run_roles(
     limits = fetch_limits(settings)
     session = make_session(limits)
     tasks = [asyncio.create_task(_housekeeping(store, pool, settings, stop))]
+    if targets:
+        tasks.append(asyncio.create_task(webhooks.deliver(redis, targets, limits, stop)))
+        log.info("webhooks delivering targets=%d", len(targets))
     if "poller" in roles:
         poller = Poller(
             redis,

@@ -14,14 +14,18 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
+from service.redisconn import free_port
 from workers import keys
 from workers.records import Actor, Article, Event, Location, Source
 from workers.store import RollingStore
+from workers.webhooks import ID_HEADER, SIGNATURE_HEADER, signature_ok
 
 COUNTRIES = ("SY", "FR", "MX", "ID")
 TYPES = (("Battles", "Armed clash"), ("Protests", "Peaceful protest"))
@@ -142,3 +146,48 @@ async def tail_under_kills(
 
 def _lines(path: Path) -> int:
     return path.read_bytes().count(b"\n")
+
+
+SECRET = "hook-secret"
+
+
+@dataclass
+class Receiver:
+    """A webhook target on 127.0.0.1 that fails a share of requests and can be taken down."""
+
+    fail_rate: float = 0.0
+    status_when_failing: int = 500
+    rng: random.Random = field(default_factory=lambda: random.Random(11))
+    accepted: list[str] = field(default_factory=list)  # idempotency ids answered 2xx
+    attempts: int = 0
+    bad_signatures: int = 0
+    port: int = 0
+    runner: web.AppRunner | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.attempts += 1
+        body = await request.read()
+        if not signature_ok(SECRET, body, request.headers.get(SIGNATURE_HEADER, "")):
+            self.bad_signatures += 1
+            return web.Response(status=401)
+        if self.rng.random() < self.fail_rate:
+            return web.Response(status=self.status_when_failing)
+        self.accepted.append(request.headers[ID_HEADER])
+        return web.Response(status=204)
+
+    async def up(self) -> None:
+        app = web.Application()
+        app.router.add_post("/hook", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        self.port = self.port or free_port()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+    async def down(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+            self.runner = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"

@@ -17,6 +17,7 @@ COUNTERS = {
     "newsingest_items_dead_lettered": "Queue entries moved to the dead-letter stream.",
     "newsingest_items_reclaimed": "Queue entries reclaimed from a dead or stuck worker.",
     "newsingest_sse_clients_dropped": "Event-stream clients disconnected for reading too slowly.",
+    "newsingest_webhook_deliveries": "Webhook attempts by target and outcome (delivered, failed, dead).",
 }
 
 # Histogram name -> (help, bucket upper bounds in seconds).
