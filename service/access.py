@@ -4,7 +4,8 @@ With `http.token` set, every mutating request needs `Authorization: Bearer <toke
 `http.protect_reads` every read as well. With no token, mutating requests are answered only
 for loopback clients, so a daemon listening on 0.0.0.0 (the Docker image) cannot be changed
 from outside. Probes (/livez /readyz /healthz) stay open for orchestrators; the WebSub callback
-stays open because hubs authenticate each push with its own HMAC signature.
+stays open because hubs authenticate each push with its own HMAC signature; the live page and
+its static files stay open because they hold no data (the page's calls carry the token).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-OPEN_PATHS = frozenset({"/livez", "/readyz", "/healthz"})
-OPEN_PREFIXES = ("/websub/",)
+OPEN_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/"})
+OPEN_PREFIXES = ("/websub/", "/static/")
 # A browser's EventSource cannot send headers: reads (only) accept the RFC 6750 query parameter.
 QUERY_PARAM = "access_token"
 

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service import access, feedsapi, openapi, sse
+from service import access, feedsapi, openapi, page, sse
 from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
@@ -51,6 +51,7 @@ def make_app(state: AppState) -> web.Application:
     feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback
     app.router.add_post("/events/{id}/split", split_event)
     openapi.add_routes(app)
+    page.add_routes(app)
     return app
 
 

@@ -287,6 +287,29 @@ def paths() -> dict[str, Any]:
                 },
             },
         },
+        "/": {
+            "get": {
+                "summary": "The live page: events as they arrive, filters, a world map.",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "HTML page",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/static/{name}": {
+            "get": {
+                "summary": "The live page's script, style sheet and world outline.",
+                "security": [],
+                "parameters": [_param("name", "path", "app.js, style.css or world.json.")],
+                "responses": {
+                    "200": {"description": "The file"},
+                    "404": {"description": "No such file"},
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document.",
