@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
 from service.redisconn import connect
 from workers import eventlog
-from workers.errors import ConfigError
+from workers.errors import ConfigError, IngestError
 from workers.eventlog import EventFilter
 
 BLOCK_MS = 500  # one XREAD waits this long, so a signal is acted on within half a second
@@ -123,7 +126,12 @@ async def follow(redis: Any, opts: TailOptions, stop: asyncio.Event) -> None:
     """Print every matching message after the start position until `stop`."""
     after = await start_position(redis, opts)
     while not stop.is_set():
-        entries = await eventlog.read_after(redis, after, block_ms=BLOCK_MS)
+        try:
+            entries = await eventlog.read_after(redis, after, block_ms=BLOCK_MS)
+        except RedisConnectionError as e:  # a Redis restart: wait for it, lose nothing
+            print(f"newsingest: tail: Redis unreachable ({e}); retrying", file=sys.stderr)
+            await _pause(stop, 1.0)
+            continue
         for entry in entries:
             if opts.filter.matches(entry):
                 write_line(entry.line())
@@ -131,6 +139,11 @@ async def follow(redis: Any, opts: TailOptions, stop: asyncio.Event) -> None:
             after = entry.log_id
         if entries and opts.cursor_path:
             _save(opts, after)  # entries filtered out need not be read again either
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def _save(opts: TailOptions, log_id: str) -> None:
@@ -149,6 +162,8 @@ async def run(redis_url: str, opts: TailOptions) -> int:
     redis = connect(redis_url)
     try:
         await follow(redis, opts, stop)
+    except RedisError as e:
+        raise IngestError(redis_url, f"cannot read the events log: {e}") from e
     finally:
         await redis.aclose()
     return 0

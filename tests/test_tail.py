@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from service import tail
+from service.redisconn import free_port
 from tests.delivery import commit_paced, tail_command, tail_under_kills
 from workers import eventlog
 from workers.errors import ConfigError
@@ -164,3 +165,11 @@ def test_redis_url_order(tmp_path: Path) -> None:
     assert tail.redis_url_for(argparse.Namespace(redis="redis://x:2/0"), "", "") == "redis://x:2/0"
     with pytest.raises(ConfigError, match=r"redis\.url"):
         tail.redis_url_for(args, "", str(tmp_path / "none"))
+
+
+def test_unreachable_redis_is_named() -> None:
+    """No Redis at the given URL: one line naming it, exit status 2, no traceback."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    done = subprocess.run(tail_command(url), capture_output=True, timeout=30)
+    assert done.returncode == 2
+    assert url.encode() in done.stderr and b"Traceback" not in done.stderr
