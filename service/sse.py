@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from workers import eventlog, metrics
 from workers.errors import ConfigError
@@ -68,11 +69,13 @@ class Fanout:
         self.subscribers.discard(sub)
 
     async def _read(self) -> None:
-        after = await eventlog.last_id(self.redis)
+        after: str | None = None
         while self.subscribers and not self.closed:
             try:
+                if after is None:
+                    after = await eventlog.last_id(self.redis)
                 entries = await eventlog.read_after(self.redis, after, block_ms=READ_BLOCK_MS)
-            except Exception as e:  # Redis away: clients keep their heartbeats; try again
+            except RedisError as e:  # Redis away: clients keep their heartbeats; try again
                 log.warning("sse reader error=%r", e)
                 await asyncio.sleep(1.0)
                 continue

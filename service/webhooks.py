@@ -67,14 +67,20 @@ class TargetLoop:
         self._lease = redis.register_script(lua("webhook_lease.lua"))
         self._step = redis.register_script(lua("webhook_step.lua"))
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def _register(self) -> None:
         state_key = keys.webhook(self.target.id)
         await self.redis.hset(state_key, "url", self.target.url)
         # A new target starts at the end of the log: it gets what is committed from now on.
         await self.redis.hsetnx(state_key, "cursor", await eventlog.last_id(self.redis))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        registered = False
         try:
             while not stop.is_set():
                 try:
+                    if not registered:
+                        await self._register()
+                        registered = True
                     await self._turn(stop)
                 except RedisError as e:  # Redis away: nothing moves until it is back
                     log.warning("webhook=%s error=%r; retrying", self.target.url, e)

@@ -13,7 +13,7 @@ import pytest
 
 from service import webhooks as delivery
 from service.config import WebhookSettings, load
-from service.redisconn import free_port
+from service.redisconn import EmbeddedRedis, connect, free_port
 from tests.delivery import SECRET, Receiver, commit_paced
 from tests.support import daemon_settings, metric, running_daemon, wait_until
 from workers import eventlog, keys, metrics
@@ -224,3 +224,28 @@ async def test_daemon_delivers_configured_webhooks(
 
         await wait_until(three, 20, "three deliveries")
     assert receiver.accepted == await _log_ids(redis)
+
+
+async def test_delivery_waits_for_redis(receiver: Receiver, tmp_path: Path) -> None:
+    """Started while Redis is down, delivery keeps trying and delivers once Redis is up."""
+    server = EmbeddedRedis(str(tmp_path), appendonly=False, port=free_port())
+    redis = connect(server.url)
+    stop = asyncio.Event()
+    t = target(receiver.url)
+    task = asyncio.create_task(delivery.deliver(redis, [t], LOCAL, stop))
+    try:
+        await asyncio.sleep(1.5)
+        assert not task.done()
+        await asyncio.to_thread(server.start)
+        await _started(redis, t)
+        await commit_paced(redis, 2, 0)
+
+        async def two() -> bool:
+            return len(receiver.accepted) == 2
+
+        await wait_until(two, 20, "two deliveries")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        await redis.aclose()
+        server.stop()
