@@ -365,6 +365,29 @@ def document() -> dict[str, Any]:
             },
         },
         "security": [{}, {"bearer": []}],
+        "webhooks": {"event": _webhook()},
+    }
+
+
+def _webhook() -> dict[str, Any]:
+    """What a [[webhooks]] target receives."""
+    return {
+        "post": {
+            "summary": "One events-log message, POSTed to each matching [[webhooks]] target.",
+            "description": (
+                "Sent in log order; the next message only after this one is answered 2xx or "
+                "given up on. Retried with exponential backoff on errors, timeouts, 5xx and "
+                "408/425/429; then kept in the target's dead-letter stream."
+            ),
+            "parameters": [
+                _param("X-Newsingest-Signature", "header", "sha256=<hex HMAC-SHA256 of the body>"),
+                _param("X-Newsingest-Id", "header", "The message's log id: the idempotency id."),
+                _param("Idempotency-Key", "header", "Same as X-Newsingest-Id."),
+                _param("X-Newsingest-Kind", "header", "created, updated or retracted."),
+            ],
+            "requestBody": {"required": True, "content": {_JSON: {"schema": _ref("Message")}}},
+            "responses": {"2XX": {"description": "Accepted: the next message follows"}},
+        }
     }
 
 
