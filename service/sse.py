@@ -174,8 +174,10 @@ async def stream(request: web.Request) -> web.StreamResponse:
         await resp.write(f"retry: {settings.retry_ms}\n: connected\n\n".encode())
         after = await _catch_up(fanout, sub, resp, wanted, after)
         await _follow(sub, resp, wanted, after, settings.heartbeat_s)
-    except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
-        pass  # the client went away, was dropped, or the daemon is stopping
+    except ConnectionError:
+        pass  # the client went away, or was dropped for falling behind
+    except RedisError as e:  # the client reconnects with Last-Event-ID and loses nothing
+        log.warning("sse stream ended: redis error=%r", e)
     finally:
         fanout.unsubscribe(sub)
     return resp

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -14,9 +15,10 @@ import pytest
 from aiohttp import web
 
 from service.http import AppState, make_app
+from service.redisconn import free_port
 from service.sse import StreamSettings
 from tests.delivery import commit_paced
-from tests.support import get_json, metric, wait_until
+from tests.support import daemon_settings, get_json, metric, running_daemon, wait_until
 from workers import keys
 from workers.store import RollingStore
 
@@ -163,3 +165,20 @@ async def test_slow_client_is_dropped_others_unharmed(api: Any, redis: Any) -> N
 
 async def _dropped(redis: Any) -> bool:
     return await metric(redis, "newsingest_sse_clients_dropped") == 1
+
+
+async def test_daemon_stops_promptly_with_streams_open(redis_url: str, redis: Any) -> None:
+    """Open streams end when the daemon stops; they do not hold up its shutdown."""
+    settings = replace(
+        daemon_settings(redis_url), http=replace(daemon_settings(redis_url).http, port=free_port())
+    )
+    client = Client()
+    async with running_daemon(settings, [], roles=("api",)):
+        base = f"http://127.0.0.1:{settings.http.port}"
+        task = asyncio.create_task(client.read(base + "/events/stream"))
+        await wait_until(lambda: _connected(client), 10, "stream connected")
+        await commit_paced(redis, 1, 0)
+        await _until(client, 1)
+        t0 = time.monotonic()
+    assert time.monotonic() - t0 < 5.0
+    await asyncio.wait_for(task, 5)  # the stream ended with the daemon
