@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     except IngestError as e:
         print(f"newsingest: {e}", file=sys.stderr)
         code = 2
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handler was in place
+        code = 0 if args.command == "tail" else 130
     sys.exit(code)
 
 

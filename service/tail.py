@@ -173,7 +173,7 @@ def main(redis_url: str, opts: TailOptions) -> int:
     """Exit 0 on SIGINT, SIGTERM or a closed pipe (`| head`); 2 on a bad option."""
     try:
         return asyncio.run(run(redis_url, opts))
-    except BrokenPipeError:
+    except (BrokenPipeError, KeyboardInterrupt):  # SIGINT before the loop's handler was set
         return 0
     except OSError as e:
         if e.errno == errno.EPIPE:

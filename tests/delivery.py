@@ -131,10 +131,13 @@ async def tail_under_kills(
     await writer
     with open(out_path, "ab") as out:
         proc = subprocess.Popen(argv, stdout=out)
+    started = time.monotonic()
     total = await redis.xlen(keys.EVENTS_STREAM)
     deadline = time.monotonic() + 60
     while _lines(out_path) < total and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
+    # Let it settle first: SIGINT is to end a running tail, not one still importing modules.
+    await asyncio.sleep(max(0.0, started + 1.5 - time.monotonic()))
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=10)
     written: Counter[str] = Counter(
