@@ -52,7 +52,7 @@ bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller,
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
 	$(BIN)/python bench/bench_dedup.py
 
-bench-delivery: dev  ## tail --cursor under 20 SIGKILLs; SSE commit->client latency with 50 clients
+bench-delivery: dev browser  ## tail under 20 SIGKILLs; SSE latency, 50 clients; page latency; flaky webhook
 	$(BIN)/python bench/bench_delivery.py
 
 eval: install  ## event extraction scored on ../shared/eval/events, then precision on general news

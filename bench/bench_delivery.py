@@ -1,7 +1,7 @@
 """Delivery benchmarks: `tail --cursor` under repeated SIGKILL, SSE latency with many clients,
 a webhook target that fails 30% of requests and goes down for a minute.
 
-    python bench/bench_delivery.py [--part tail|sse|webhook|all] [--events N] [--kills N] ...
+    python bench/bench_delivery.py [--part tail|sse|page|webhook|all] [--events N] [--kills N] ...
 
 Both parts start a private redis-server and commit synthetic events through the real store
 (`RollingStore.commit`, tests/delivery.py), so every message is logged as the daemon logs it.
@@ -185,6 +185,74 @@ def _key(log_id: str) -> tuple[int, int]:
     return int(ms), int(seq)
 
 
+OBSERVE = """() => {
+  window.seenAt = {};
+  const note = (muts) => { for (const m of muts) for (const n of m.addedNodes) {
+    const id = n.dataset && n.dataset.id;
+    if (id) (window.seenAt[id] = window.seenAt[id] || {})[n.tagName] ??= Date.now();
+  } };
+  for (const sel of ["#events", "#markers"])
+    new MutationObserver(note).observe(document.querySelector(sel), {childList: true});
+}"""
+
+
+async def bench_page(url: str, events: int, gap_s: float) -> bool:
+    """The live page in headless chromium: commit (log id time) to list item and map marker."""
+    import shutil
+
+    from playwright.async_api import async_playwright
+
+    from tests.test_page import BROWSER_ARGS
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("page: skipped, chromium not installed (make browser)")
+        return True
+    redis = connect(url)
+    await redis.flushdb()
+    port = free_port()
+    env = dict(os.environ, NEWSINGEST_REDIS_URL=url, NEWSINGEST_HTTP_PORT=str(port))
+    env["NEWSINGEST_LOG_LEVEL"] = "WARNING"
+    api = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "run", "--role", "api", env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_http(base + "/livez")
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
+            page = await browser.new_page(viewport={"width": 1280, "height": 800})
+            await page.goto(base + "/")
+            await page.wait_for_selector("#status.live", timeout=30_000)
+            await page.evaluate(OBSERVE)
+            store_run = "page"
+            for i in range(events):
+                await commit_paced(redis, 1, 0, run=store_run, start=i)
+                await asyncio.sleep(gap_s)
+            await asyncio.sleep(2.0)
+            seen = await page.evaluate("window.seenAt")
+            await browser.close()
+        logged = {f["id"]: int(i.split("-")[0]) for i, f in await redis.xrange(keys.EVENTS_STREAM)}
+    finally:
+        api.terminate()
+        await api.wait()
+        await redis.aclose()
+    both = [
+        max(seen[eid]["LI"], seen[eid]["circle"]) - ms
+        for eid, ms in logged.items()
+        if eid in seen and {"LI", "circle"} <= set(seen[eid])
+    ]
+    both.sort()
+    if not both:
+        print("page: no event appeared")
+        return False
+    print(
+        f"page: {len(both)}/{len(logged)} events appeared in list and map; commit->both shown: "
+        f"p50 {both[len(both) // 2]} ms, max {both[-1]} ms (target <= 3000 ms)"
+    )
+    return len(both) == len(logged) and both[-1] <= 3000
+
+
 async def main(args: argparse.Namespace) -> int:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as data:
@@ -196,6 +264,8 @@ async def main(args: argparse.Namespace) -> int:
                 ok &= await bench_tail(url, args.events, args.kills, args.rate)
             if args.part in ("sse", "all"):
                 ok &= await bench_sse(url, args.clients, args.sse_events, args.sse_rate)
+            if args.part in ("page", "all"):
+                ok &= await bench_page(url, args.page_events, 0.5)
             if args.part in ("webhook", "all"):
                 ok &= await bench_webhook(url, args.hook_events, args.hook_rate, args.down_s)
         finally:
@@ -205,13 +275,14 @@ async def main(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--part", choices=["tail", "sse", "webhook", "all"], default="all")
+    p.add_argument("--part", choices=["tail", "sse", "page", "webhook", "all"], default="all")
     p.add_argument("--events", type=int, default=2000, help="tail: events committed")
     p.add_argument("--kills", type=int, default=20, help="tail: SIGKILLs while they arrive")
     p.add_argument("--rate", type=float, default=100.0, help="tail: events per second")
     p.add_argument("--clients", type=int, default=50, help="sse: concurrent clients")
     p.add_argument("--sse-events", type=int, default=2000, help="sse: events committed")
     p.add_argument("--sse-rate", type=float, default=100.0, help="sse: events per second")
+    p.add_argument("--page-events", type=int, default=20, help="page: events, 0.5 s apart")
     p.add_argument("--hook-events", type=int, default=500, help="webhook: events committed")
     p.add_argument("--hook-rate", type=float, default=20.0, help="webhook: events per second")
     p.add_argument("--down-s", type=float, default=60.0, help="webhook: seconds the target is down")

@@ -7,7 +7,6 @@ when it runs as root on Debian; see the Makefile's browser target).
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -94,15 +93,14 @@ async def visible_ids(page: Page) -> list[str]:
 async def test_live_event_appears_in_list_and_on_map(
     browser: Browser, base: str, redis: Any
 ) -> None:
-    """Stored events load; one committed while the page is open shows in list and map within 3 s."""
+    """Stored events load; one committed while the page is open shows in the list and on the map."""
     stored = await commit(redis, 0, 35.5, 36.6)  # SY
     page = await open_page(browser, base, 1280, 800)
     await page.wait_for_selector(f'#events li[data-id="{stored}"]', timeout=5000)
-    t0 = time.monotonic()
     live = await commit(redis, 1, 48.85, 2.35)  # FR, Paris
-    await page.wait_for_selector(f'#events li[data-id="{live}"]', timeout=3000)
-    await page.wait_for_selector(f'#markers circle[data-id="{live}"]', timeout=3000)
-    assert time.monotonic() - t0 < 3.0
+    # Generous deadlines: how fast it appears is measured by bench_delivery.py --part page.
+    await page.wait_for_selector(f'#events li[data-id="{live}"]', timeout=15_000)
+    await page.wait_for_selector(f'#markers circle[data-id="{live}"]', timeout=15_000)
     cx = float(await page.get_attribute(f'#markers circle[data-id="{live}"]', "cx") or 0)
     cy = float(await page.get_attribute(f'#markers circle[data-id="{live}"]', "cy") or 0)
     assert (round(cx, 2), round(cy, 2)) == (182.35, 41.15)  # lon + 180, 90 - lat
