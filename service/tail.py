@@ -108,15 +108,14 @@ class TailOptions:
 
 async def start_position(redis: Any, opts: TailOptions) -> str:
     cursor = read_cursor(opts.cursor_path) if opts.cursor_path else None
-    if cursor is not None:
-        after = reconcile(cursor)
-    else:
-        after = eventlog.position_of(opts.since, await eventlog.last_id(redis))
-    trimmed = await eventlog.trimmed_after(redis, after)
-    if trimmed:
+    if cursor is None:
+        return eventlog.position_of(opts.since, await eventlog.last_id(redis))
+    after = reconcile(cursor)
+    oldest = await eventlog.older_than_log(redis, after)
+    if oldest:
         print(
-            f"newsingest: tail: entries after {after} up to {trimmed} were already trimmed "
-            "from the log (older than store.window_s); continuing from the oldest kept",
+            f"newsingest: tail: the cursor's {after} is older than the log, which now starts at "
+            f"{oldest}: entries in between may have been trimmed (older than store.window_s)",
             file=sys.stderr,
         )
     return after

@@ -16,7 +16,7 @@ import pytest
 from service import tail
 from service.redisconn import free_port
 from tests.delivery import commit_paced, tail_command, tail_under_kills
-from workers import eventlog
+from workers import eventlog, keys
 from workers.errors import ConfigError
 from workers.eventlog import LogEntry
 
@@ -173,3 +173,25 @@ def test_unreachable_redis_is_named() -> None:
     done = subprocess.run(tail_command(url), capture_output=True, timeout=30)
     assert done.returncode == 2
     assert url.encode() in done.stderr and b"Traceback" not in done.stderr
+
+
+async def test_cursor_older_than_the_log_is_reported(
+    redis_url: str, redis: Any, tmp_path: Path
+) -> None:
+    """A cursor whose id has been trimmed away says so on stderr, then carries on from the log."""
+    await commit_paced(redis, 3, 0)
+    ids = [str(i) for i, _ in await redis.xrange(keys.EVENTS_STREAM)]
+    await redis.xtrim(keys.EVENTS_STREAM, minid=ids[2], approximate=False)  # as trim.lua does
+    cursor = tmp_path / "cursor"
+    tail.write_cursor(str(cursor), tail.Cursor(ids[0]))
+    proc = await asyncio.create_subprocess_exec(
+        *tail_command(redis_url, "--cursor", str(cursor)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    line = json.loads(await asyncio.wait_for(proc.stdout.readline(), 20))
+    assert line["log_id"] == ids[2]
+    proc.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(proc.wait(), 10) == 0
+    assert b"may have been trimmed" in await proc.stderr.read()

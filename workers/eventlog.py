@@ -164,14 +164,13 @@ async def read_after(
     return [e for eid, fields in parse_entries(reply) if (e := to_entry(eid, fields))]
 
 
-async def trimmed_after(redis: Any, after: str) -> str | None:
-    """The newest trimmed id when entries after `after` were trimmed away (a gap), else None.
+async def older_than_log(redis: Any, after: str) -> str | None:
+    """The log's oldest id when `after` (an id a consumer saw) is older still, else None.
 
-    Uses XINFO STREAM's max-deleted-entry-id (Redis 7); on older servers no gap is reported.
+    The store trims the log by age, so the consumer may have missed entries that came after
+    `after` and are gone now (or there were none: the log cannot tell which).
     """
-    try:
-        info = await redis.xinfo_stream(keys.EVENTS_STREAM)
-    except Exception:  # no log yet
+    oldest = await first_id(redis)
+    if oldest is None or after == "0-0" or id_key(after) >= id_key(oldest):
         return None
-    deleted = str(info.get("max-deleted-entry-id") or "0-0")
-    return deleted if id_key(deleted) > id_key(after) else None
+    return oldest
