@@ -165,6 +165,7 @@ async def _run_roles(
         stream=StreamSettings(
             settings.sse.heartbeat_s, settings.sse.buffer, settings.sse.max_clients
         ),
+        webhooks=tuple(targets),
     )
     runner = await _start_http(settings, state) if "api" in roles else None
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None

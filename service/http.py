@@ -13,10 +13,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service import access, feedsapi, openapi, page, sse
+from service import access, feedsapi, openapi, page, sse, webhooks
 from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
+from workers.webhooks import Target
 
 MAX_LIMIT = 1000
 
@@ -33,6 +34,7 @@ class AppState:
     started: float = field(default_factory=time.time)
     policy: access.AccessPolicy = field(default_factory=access.AccessPolicy)
     stream: sse.StreamSettings = field(default_factory=sse.StreamSettings)
+    webhooks: tuple[Target, ...] = ()
 
 
 STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
@@ -52,6 +54,7 @@ def make_app(state: AppState) -> web.Application:
     app.router.add_post("/events/{id}/split", split_event)
     openapi.add_routes(app)
     page.add_routes(app)
+    webhooks.add_routes(app, state.redis, state.webhooks)
     return app
 
 

@@ -310,6 +310,18 @@ def paths() -> dict[str, Any]:
                 },
             }
         },
+        "/webhooks": {
+            "get": {
+                "summary": "Each [[webhooks]] target's delivery state (never its secret).",
+                "description": (
+                    "Per target: id, url, cursor (last log id handled), behind (messages after "
+                    "it, counted up to 10,000), attempts at the next one and next_at, "
+                    "delivered, dead (dead-lettered), dead_letters (kept in its stream), "
+                    "last_status, last_error, last_delivered (epoch seconds)."
+                ),
+                "responses": {"200": _json({"type": "object"}, "Targets")},
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document.",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from redis.exceptions import RedisError
 
 from service.config import WebhookSettings
@@ -215,11 +216,55 @@ async def deliver(
         await session.close()
 
 
+BEHIND_CAP = 10_000  # GET /webhooks counts the messages not yet handled up to this many
+
+
 async def status(redis: Any, target: Target) -> dict[str, Any]:
-    """A target's delivery state as stored, with its dead-letter count."""
-    state = await redis.hgetall(keys.webhook(target.id))
-    state["dead_letters"] = await redis.xlen(keys.webhook_dead(target.id))
-    return dict(state)
+    """A target's delivery state: cursor, messages behind it, retry state, counts (no secret)."""
+    raw = await redis.hgetall(keys.webhook(target.id))
+    cursor = raw.get("cursor")
+    behind = (
+        len(await redis.xrange(keys.EVENTS_STREAM, min=f"({cursor}", count=BEHIND_CAP))
+        if cursor
+        else 0
+    )
+
+    def number(name: str, kind: type[int] | type[float]) -> int | float | None:
+        return kind(raw[name]) if raw.get(name) not in (None, "") else None
+
+    return {
+        "id": target.id,
+        "url": target.url,
+        "cursor": cursor,
+        "behind": behind,
+        "attempts": number("attempts", int) or 0,
+        "next_at": number("next_at", float) if number("attempts", int) else None,
+        "delivered": number("delivered", int) or 0,
+        "dead": number("dead", int) or 0,
+        "dead_letters": int(await redis.xlen(keys.webhook_dead(target.id))),
+        "last_status": number("last_status", int),
+        "last_error": raw.get("last_error"),
+        "last_delivered": number("last_delivered", float),
+    }
+
+
+TARGETS: web.AppKey[tuple[Target, ...]] = web.AppKey("webhook_targets", tuple)
+
+
+async def list_targets(request: web.Request) -> web.Response:
+    """GET /webhooks: every configured target's delivery state."""
+    redis = request.app[REDIS]
+    found = [await status(redis, t) for t in request.app[TARGETS]]
+    return web.json_response({"count": len(found), "webhooks": found})
+
+
+REDIS: web.AppKey[Any] = web.AppKey("webhooks_redis", object)
+
+
+def add_routes(app: web.Application, redis: Any, targets: tuple[Target, ...]) -> None:
+    app[REDIS] = redis
+    app[TARGETS] = targets
+    app.router.add_get("/webhooks", list_targets)
 
 
 def targets_from(hooks: tuple[WebhookSettings, ...]) -> list[Target]:

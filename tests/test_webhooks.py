@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ from service import webhooks as delivery
 from service.config import WebhookSettings, load
 from service.redisconn import EmbeddedRedis, connect, free_port
 from tests.delivery import SECRET, Receiver, commit_paced
-from tests.support import daemon_settings, metric, running_daemon, wait_until
+from tests.support import daemon_settings, get_json, metric, running_daemon, wait_until
 from workers import eventlog, keys, metrics
 from workers.errors import ConfigError
 from workers.fetch import FetchLimits
@@ -214,7 +215,8 @@ async def test_daemon_delivers_configured_webhooks(
 ) -> None:
     """A daemon (api role alone) with a [[webhooks]] table delivers what is committed."""
     hook = WebhookSettings(url=receiver.url, secret=SECRET, kind="created")
-    settings = replace(daemon_settings(redis_url), webhooks=(hook,))
+    base = daemon_settings(redis_url)
+    settings = replace(base, webhooks=(hook,), http=replace(base.http, port=free_port()))
     async with running_daemon(settings, [], roles=("api",)):
         await _started(redis, delivery.targets_from((hook,))[0])
         await commit_paced(redis, 3, 0)
@@ -223,7 +225,13 @@ async def test_daemon_delivers_configured_webhooks(
             return len(receiver.accepted) == 3
 
         await wait_until(three, 20, "three deliveries")
+        status, body = await get_json(f"http://127.0.0.1:{settings.http.port}/webhooks")
     assert receiver.accepted == await _log_ids(redis)
+    assert status == 200 and body["count"] == 1
+    shown = body["webhooks"][0]
+    assert shown["url"] == receiver.url and shown["cursor"] == receiver.accepted[-1]
+    assert (shown["delivered"], shown["behind"], shown["dead_letters"]) == (3, 0, 0)
+    assert SECRET not in json.dumps(body)
 
 
 async def test_delivery_waits_for_redis(receiver: Receiver, tmp_path: Path) -> None:
