@@ -38,11 +38,19 @@ class StreamSettings:
     retry_ms: int = 2000  # what EventSource waits before reconnecting
 
 
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A live entry as handed to every client: its SSE frame is encoded once, not per client."""
+
+    entry: LogEntry
+    frame: bytes
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One connected client: its queue, and whether the reader had to give up on it."""
 
-    queue: asyncio.Queue[LogEntry | None]
+    queue: asyncio.Queue[Live | None]
     transport: Any
     dropped: bool = False
 
@@ -84,9 +92,10 @@ class Fanout:
                 after = entry.log_id
 
     def _hand_out(self, entry: LogEntry) -> None:
+        live = Live(entry, frame(entry))
         for sub in list(self.subscribers):
             try:
-                sub.queue.put_nowait(entry)
+                sub.queue.put_nowait(live)
             except asyncio.QueueFull:
                 self._drop(sub)
 
@@ -203,15 +212,17 @@ async def _follow(
     sent = eventlog.id_key(after)
     while not sub.dropped:
         try:
-            entry = await asyncio.wait_for(sub.queue.get(), heartbeat_s)
+            async with asyncio.timeout(heartbeat_s):  # no extra task per message, as wait_for has
+                live = await sub.queue.get()
         except TimeoutError:
             await resp.write(b": heartbeat\n\n")
             continue
-        if entry is None:
+        if live is None:
             return
+        entry = live.entry
         key = eventlog.id_key(entry.log_id)
         if key <= sent:
             continue  # already sent while catching up
         sent = key
         if wanted.matches(entry):
-            await resp.write(frame(entry))
+            await resp.write(live.frame)
