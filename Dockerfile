@@ -93,6 +93,8 @@ COPY seeds/ seeds/
 
 USER newsingest
 
+# Listening on every interface: without NEWSINGEST_HTTP_TOKEN the API refuses writes
+# (POST/DELETE) from any client that is not on loopback.
 ENV NEWSINGEST_HTTP_HOST=0.0.0.0
 
 EXPOSE 8080

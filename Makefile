@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll eval train lint clean install dev
+.PHONY: run demo test bench bench-dedup bench-poll bench-delivery eval train lint clean install dev browser screenshot
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
@@ -27,8 +27,20 @@ run: install  ## the daemon on seeds/feeds.opml, embedded Redis unless NEWSINGES
 demo: install  ## the daemon against a local site made from seeds/: events within seconds
 	$(BIN)/newsingest demo
 
-test: dev  ## the whole suite, on a private redis-server it starts itself
+test: dev browser  ## the whole suite, on a private redis-server it starts itself
 	$(BIN)/pytest
+
+# Debian's chromium for tests/test_page.py and `make screenshot` (playwright drives it; its own
+# browser download is not used). Installed only as root where apt-get exists; elsewhere the
+# page test skips with a message.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && echo "installing chromium (apt-get) for the live page test" \
+	  && timeout 900 sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium' >/dev/null 2>&1; } \
+	  || echo "chromium not installed: tests/test_page.py will be skipped"
+
+screenshot: dev browser  ## docs/live-page.png: the live page at 1280x800 against the demo site
+	$(BIN)/python tools/screenshot.py docs/live-page.png
 
 bench: install  ## end-to-end throughput, latency, RSS, trafilatura baseline, cleaning F1, extraction speed
 	$(BIN)/python bench/bench_pipeline.py
@@ -39,6 +51,9 @@ bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller,
 
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
 	$(BIN)/python bench/bench_dedup.py
+
+bench-delivery: dev browser  ## tail under 20 SIGKILLs; SSE latency, 50 clients; page latency; flaky webhook
+	$(BIN)/python bench/bench_delivery.py
 
 eval: install  ## event extraction scored on ../shared/eval (labelled events, whole pages, news)
 	$(BIN)/python bench/eval_events.py
@@ -54,7 +69,7 @@ train: $(VENV)/.train-installed  ## rebuild the incident-report model from ../sh
 
 lint: dev
 	$(BIN)/pip install --quiet ruff mypy
-	$(BIN)/ruff check service workers tests bench
+	$(BIN)/ruff check service workers tests bench tools
 	$(BIN)/mypy --strict --ignore-missing-imports service workers
 
 clean:

@@ -1,4 +1,4 @@
-"""newsingest run | demo | extract | check | feeds | events."""
+"""newsingest run | demo | extract | check | feeds | events | tail."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import urllib.request
 from dataclasses import replace
 from typing import TextIO
 
-from service import config, eventscli, feedscli, logs
+from service import config, eventscli, feedscli, logs, tail
 from workers.errors import IngestError
 
 
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     feedscli.add_parser(sub)
     eventscli.add_parser(sub)
+    tail.add_parser(sub)
     return p
 
 
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     except IngestError as e:
         print(f"newsingest: {e}", file=sys.stderr)
         code = 2
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handler was in place
+        code = 0 if args.command == "tail" else 130
     sys.exit(code)
 
 
@@ -74,14 +77,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_check(
             args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
         )
+    if args.command == "tail":
+        url = tail.redis_url_for(args, settings.redis.url, settings.redis.data_dir)
+        return tail.main(url, tail.options(args))
     if args.command == "feeds":
         from service.limits import fetch_limits
 
         base = args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
-        return feedscli.main(args, base, fetch_limits(settings))
+        return feedscli.main(args, base, fetch_limits(settings), settings.http.token)
     if args.command == "events":
         base = args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
-        return eventscli.main(args, base)
+        return eventscli.main(args, base, settings.http.token)
     logs.setup(settings.log.level)
     if args.command == "demo":
         from service import demo

@@ -21,6 +21,8 @@ class RedisSettings:
 class HttpSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    token: str = ""  # bearer token for writes; empty: writes only from loopback clients
+    protect_reads: bool = False  # reads need the token too
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,29 @@ class ExtractSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SseSettings:
+    heartbeat_s: float = 15.0  # comment line sent on an idle stream, so proxies keep it open
+    buffer: int = 1000  # messages queued for one client; past this it is dropped
+    max_clients: int = 1000  # open streams per API process
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """One [[webhooks]] table: a target URL, its HMAC secret, filters, retry policy."""
+
+    url: str = ""
+    secret: str = ""  # HMAC-SHA256 key of X-Newsingest-Signature; required
+    type: str = ""  # event types or sub-types, comma-separated; empty: all
+    country: str = ""  # ISO alpha-2 codes, comma-separated; empty: all
+    min_confidence: float = 0.0
+    kind: str = ""  # created,updated,retracted; empty: all
+    max_attempts: int = 10  # then the message goes to the target's dead-letter stream
+    backoff_s: float = 1.0  # first retry after about this long, doubling
+    backoff_max_s: float = 300.0
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
 class LogSettings:
     level: str = "INFO"
 
@@ -106,7 +131,9 @@ class Settings:
     websub: WebSubSettings = field(default_factory=WebSubSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    sse: SseSettings = field(default_factory=SseSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    webhooks: tuple[WebhookSettings, ...] = ()
 
     def worker_count(self) -> int:
         return self.workers.count or os.cpu_count() or 1
@@ -148,6 +175,9 @@ def _from_env(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
 
 def _apply(settings: Settings, data: Mapping[str, Any], origin: str) -> Settings:
     for section, values in data.items():
+        if section == "webhooks":
+            settings = replace(settings, webhooks=_webhooks(values, origin))
+            continue
         if section not in Settings.__dataclass_fields__:
             raise ConfigError(section, f"unknown config section (from {origin})")
         if not isinstance(values, Mapping):
@@ -156,6 +186,31 @@ def _apply(settings: Settings, data: Mapping[str, Any], origin: str) -> Settings
         updates = {k: _coerce(current, section, k, v) for k, v in values.items()}
         settings = replace(settings, **{section: replace(current, **updates)})
     return settings
+
+
+def _webhooks(tables: Any, origin: str) -> tuple[WebhookSettings, ...]:
+    """[[webhooks]] tables, each checked like a section and named by its index."""
+    if not isinstance(tables, list) or not all(isinstance(t, Mapping) for t in tables):
+        raise ConfigError("webhooks", f"expected [[webhooks]] tables (from {origin})")
+    out = []
+    for i, table in enumerate(tables):
+        where = f"webhooks[{i}]"
+        hook = WebhookSettings()
+        hook = replace(hook, **{k: _coerce(hook, where, k, v) for k, v in table.items()})
+        checks = [
+            ("url", hook.url.startswith(("http://", "https://")), "must be an http(s) URL"),
+            ("secret", bool(hook.secret), "required (the signature's key)"),
+            ("max_attempts", hook.max_attempts > 0, "must be > 0"),
+            ("backoff_s", hook.backoff_s > 0, "must be > 0"),
+            ("backoff_max_s", hook.backoff_max_s >= hook.backoff_s, "must be >= backoff_s"),
+            ("timeout_s", hook.timeout_s > 0, "must be > 0"),
+            ("min_confidence", 0 <= hook.min_confidence <= 1, "must be 0..1"),
+        ]
+        for key, ok, why in checks:
+            if not ok:
+                raise ConfigError(f"{where}.{key}", f"invalid value: {why}")
+        out.append(hook)
+    return tuple(out)
 
 
 def _coerce(section_obj: Any, section: str, key: str, value: Any) -> Any:
@@ -197,6 +252,11 @@ def _as_type(default: Any, value: Any) -> Any:
 def _validate(s: Settings) -> Settings:
     checks = [
         ("http.port", 0 <= s.http.port <= 65535, "must be 0..65535"),
+        (
+            "http.protect_reads",
+            bool(s.http.token) or not s.http.protect_reads,
+            "needs http.token to be set",
+        ),
         ("feeds.interval_s", s.feeds.interval_s > 0, "must be > 0"),
         ("feeds.max_entries", s.feeds.max_entries > 0, "must be > 0"),
         ("feeds.max_revisions_per_entry", s.feeds.max_revisions_per_entry >= 0, "must be >= 0"),
@@ -220,6 +280,9 @@ def _validate(s: Settings) -> Settings:
         ("fetch.max_redirects", s.fetch.max_redirects >= 0, "must be >= 0"),
         ("store.window_s", s.store.window_s > 0, "must be > 0"),
         ("extract.min_confidence", 0 <= s.extract.min_confidence <= 1, "must be 0..1"),
+        ("sse.heartbeat_s", s.sse.heartbeat_s > 0, "must be > 0"),
+        ("sse.buffer", s.sse.buffer > 0, "must be > 0"),
+        ("sse.max_clients", s.sse.max_clients > 0, "must be > 0"),
         (
             "log.level",
             s.log.level.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},

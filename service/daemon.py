@@ -17,12 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
-from service import websub, worker
+from service import webhooks, websub, worker
+from service.access import AccessPolicy, is_loopback
 from service.config import Settings
 from service.http import AppState, make_app
 from service.limits import fetch_limits, queue_settings
 from service.poll import Poller, PollSettings
 from service.redisconn import EmbeddedRedis, connect
+from service.sse import StreamSettings
 from workers import beats, keys
 from workers.feeds import FeedSpec, read_opml
 from workers.fetch import make_session
@@ -99,6 +101,10 @@ async def redis_for(settings: Settings) -> AsyncIterator[str]:
         return
     embedded = EmbeddedRedis(settings.redis.data_dir)
     url = await asyncio.to_thread(embedded.start)
+    # `newsingest tail` on this machine finds the server here without being told its port.
+    url_file = os.path.join(settings.redis.data_dir, "url")
+    with open(url_file, "w", encoding="utf-8") as fh:
+        fh.write(url + "\n")
     log.info(
         "redis=embedded url=%s data_dir=%s subscribe=%r",
         url,
@@ -108,6 +114,8 @@ async def redis_for(settings: Settings) -> AsyncIterator[str]:
     try:
         yield url
     finally:
+        with contextlib.suppress(OSError):
+            os.remove(url_file)
         await asyncio.to_thread(embedded.stop)
 
 
@@ -146,12 +154,18 @@ async def _run_roles(
     stop: asyncio.Event,
     ready: asyncio.Event | None,
 ) -> None:
+    targets = webhooks.targets_from(settings.webhooks)  # a bad filter stops start-up here
     store = RollingStore(redis, settings.store.window_s)
     state = AppState(
         redis,
         store,
         expect_workers="worker" in roles or "api" in roles,
         expect_pollers="poller" in roles or "api" in roles,
+        policy=AccessPolicy(settings.http.token, settings.http.protect_reads),
+        stream=StreamSettings(
+            settings.sse.heartbeat_s, settings.sse.buffer, settings.sse.max_clients
+        ),
+        webhooks=tuple(targets),
     )
     runner = await _start_http(settings, state) if "api" in roles else None
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None
@@ -160,6 +174,9 @@ async def _run_roles(
     limits = fetch_limits(settings)
     session = make_session(limits)
     tasks = [asyncio.create_task(_housekeeping(store, pool, settings, stop))]
+    if targets:
+        tasks.append(asyncio.create_task(webhooks.deliver(redis, targets, limits, stop)))
+        log.info("webhooks delivering targets=%d", len(targets))
     if "poller" in roles:
         poller = Poller(
             redis,
@@ -231,7 +248,16 @@ async def _start_http(settings: Settings, state: AppState) -> web.AppRunner:
     site = web.TCPSite(runner, settings.http.host, settings.http.port)
     await site.start()
     log.info("http listening on http://%s:%d", settings.http.host, settings.http.port)
+    if not settings.http.token and not _loopback_host(settings.http.host):
+        log.warning(
+            "http.token not set: writes are refused from clients other than loopback "
+            "(set NEWSINGEST_HTTP_TOKEN to allow them)"
+        )
     return runner
+
+
+def _loopback_host(host: str) -> bool:
+    return host == "localhost" or is_loopback(host)
 
 
 async def _housekeeping(

@@ -24,14 +24,15 @@ def add_parser(sub: Any) -> None:
     split.add_argument("source_url", help="the source (one of the event's sources) to split off")
 
 
-def run(args: argparse.Namespace, base: str, out: TextIO) -> int:
-    """Carry out one `events` subcommand against the daemon at `base`."""
+def run(args: argparse.Namespace, base: str, out: TextIO, token: str = "") -> int:
+    """Carry out one `events` subcommand against the daemon at `base` (bearer `token` if set)."""
     path = "/events/" + urllib.parse.quote(args.event_id, safe="")
     if args.events_command == "show":
-        out.write(json.dumps(call(base, "GET", path), indent=2, ensure_ascii=False) + "\n")
+        shown = call(base, "GET", path, token=token)
+        out.write(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
         return 0
     body = json.dumps({"url": args.source_url}).encode()
-    res = call(base, "POST", path + "/split", body)
+    res = call(base, "POST", path + "/split", body, token=token)
     kept, split_off = res["event"], res["split"]
     out.write(
         f"kept {kept['id']} (version {kept['version']}, {len(kept['sources'])} sources)\n"
@@ -41,5 +42,5 @@ def run(args: argparse.Namespace, base: str, out: TextIO) -> int:
     return 0
 
 
-def main(args: argparse.Namespace, base: str) -> int:
-    return run(args, base, sys.stdout)
+def main(args: argparse.Namespace, base: str, token: str = "") -> int:
+    return run(args, base, sys.stdout, token)

@@ -38,15 +38,17 @@ def add_parser(sub: Any) -> None:
     ls.add_argument("--json", action="store_true", help="the full status records as JSON")
 
 
-def run(args: argparse.Namespace, base: str, limits: FetchLimits, out: TextIO) -> int:
-    """Carry out one `feeds` subcommand against the daemon at `base`."""
+def run(
+    args: argparse.Namespace, base: str, limits: FetchLimits, out: TextIO, token: str = ""
+) -> int:
+    """Carry out one `feeds` subcommand against the daemon at `base` (bearer `token` if set)."""
     cmd = args.feeds_command
     if cmd == "import":
         with open(args.file, "rb") as fh:
-            res = call(base, "POST", "/feeds/import", fh.read(), "text/x-opml")
+            res = call(base, "POST", "/feeds/import", fh.read(), "text/x-opml", token=token)
         out.write(f"{res['added']} added of {res['listed']} listed\n")
     elif cmd == "export":
-        out.write(call(base, "GET", "/feeds?format=opml", raw=True))
+        out.write(call(base, "GET", "/feeds?format=opml", raw=True, token=token))
     elif cmd == "add":
         url = asyncio.run(discover(args.feed_url, limits))
         res = call(
@@ -55,14 +57,15 @@ def run(args: argparse.Namespace, base: str, limits: FetchLimits, out: TextIO) -
             "/feeds",
             json.dumps({"url": url, "title": args.title}).encode(),
             "application/json",
+            token=token,
         )
         out.write(f"{'added' if res['added'] else 'already listed (resumed)'} {url}\n")
     elif cmd == "remove":
         target = urllib.parse.quote(_id_of(base, args.feed_url), safe="")
-        call(base, "DELETE", f"/feeds/{target}")
+        call(base, "DELETE", f"/feeds/{target}", token=token)
         out.write(f"removed {args.feed_url}\n")
     else:
-        feeds = call(base, "GET", "/feeds")["feeds"]
+        feeds = call(base, "GET", "/feeds", token=token)["feeds"]
         out.write(json.dumps(feeds, indent=2) + "\n" if args.json else table(feeds))
     return 0
 
@@ -140,10 +143,12 @@ def call(
     body: bytes | None = None,
     content_type: str = "application/json",
     raw: bool = False,
+    token: str = "",
 ) -> Any:
-    req = urllib.request.Request(
-        base.rstrip("/") + path, data=body, method=method, headers={"Content-Type": content_type}
-    )
+    headers = {"Content-Type": content_type}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base.rstrip("/") + path, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read().decode("utf-8")
@@ -155,8 +160,8 @@ def call(
     return text if raw else json.loads(text)
 
 
-def main(args: argparse.Namespace, base: str, limits: FetchLimits) -> int:
+def main(args: argparse.Namespace, base: str, limits: FetchLimits, token: str = "") -> int:
     try:
-        return run(args, base, limits, sys.stdout)
+        return run(args, base, limits, sys.stdout, token)
     except FetchError as e:
         raise IngestError(args.feed_url, f"cannot fetch: {e.detail or e}") from e

@@ -13,10 +13,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service import feedsapi
+from service import access, feedsapi, openapi, page, sse, webhooks
 from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
+from workers.webhooks import Target
 
 MAX_LIMIT = 1000
 
@@ -31,22 +32,29 @@ class AppState:
     expect_pollers: bool = True
     draining: bool = False
     started: float = field(default_factory=time.time)
+    policy: access.AccessPolicy = field(default_factory=access.AccessPolicy)
+    stream: sse.StreamSettings = field(default_factory=sse.StreamSettings)
+    webhooks: tuple[Target, ...] = ()
 
 
 STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
 
 
 def make_app(state: AppState) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[access.middleware(state.policy)])
     app[STATE] = state
     app.router.add_get("/livez", livez)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/events", events)
+    sse.add_routes(app, state.redis, state.stream)  # /events/stream, before /events/{id}
     app.router.add_get("/events/{id}", event_by_id)
     feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback
     app.router.add_post("/events/{id}/split", split_event)
+    openapi.add_routes(app)
+    page.add_routes(app)
+    webhooks.add_routes(app, state.redis, state.webhooks)
     return app
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "fetch",
     "make_session",
     "parse_retry_after",
+    "post",
 ]
 
 REFUSAL_REASONS: Final = frozenset(
@@ -312,6 +313,40 @@ async def fetch(
             return await _follow(session, guard, url, limits, request_headers)
     except TimeoutError as e:
         raise FetchError(url, f"timed out after {limits.timeout_s:g}s") from e
+
+
+async def post(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    timeout_s: float,
+) -> int:
+    """POST `body` to `url` through the same guard, no redirects followed; the 2xx status.
+
+    Anything else raises: FetchRefused (guard, scheme, a redirect), FetchError with `status`
+    (non-2xx, with Retry-After when given) or without (network error, timeout).
+    """
+    guard = _session_guard(session)
+    target = _checked_url(url, url, guard)
+    try:
+        async with (
+            asyncio.timeout(timeout_s),
+            session.post(target, data=body, headers=headers, allow_redirects=False) as resp,
+        ):
+            # The answer's body is never read: a target cannot make us hold a large one.
+            if 200 <= resp.status < 300:
+                return resp.status
+            if resp.status in _REDIRECT_STATUSES:
+                raise FetchRefused(url, "redirects", f"HTTP {resp.status}: redirects not followed")
+            retry_after_s = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(UTC))
+            raise FetchError(
+                url, f"HTTP {resp.status}", status=resp.status, retry_after_s=retry_after_s
+            )
+    except TimeoutError as e:
+        raise FetchError(url, f"timed out after {timeout_s:g}s") from e
+    except aiohttp.ClientError as e:
+        raise _wrapped(url, e) from e
 
 
 def _session_guard(session: aiohttp.ClientSession) -> _Guard:

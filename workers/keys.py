@@ -73,6 +73,11 @@ ROBOTS_PREFIX = f"{PREFIX}:robots:"  # string per host: robots.txt as fetched (T
 # WebSub push subscriptions.
 WEBSUB_PREFIX = f"{PREFIX}:websub:"  # hash per subscription id: feed, hub, secret ...
 
+# Webhook delivery, per target id (feed_id of the target URL): a hash of its state (cursor:
+# the last log id handled, attempts at the next one, counts, last error), a lease string
+# naming the one process delivering to it, and a dead-letter stream.
+WEBHOOK_PREFIX = f"{PREFIX}:webhook:"
+
 
 def event_cell(country: str, day: str) -> str:
     """Set of the events in one country on one day: where merge candidates are looked up."""
@@ -115,6 +120,19 @@ def robots(name: str) -> str:
 
 def websub(subscription_id: str) -> str:
     return WEBSUB_PREFIX + subscription_id
+
+
+def webhook(target_id: str) -> str:
+    return WEBHOOK_PREFIX + target_id
+
+
+def webhook_lease(target_id: str) -> str:
+    return WEBHOOK_PREFIX + target_id + ":lease"
+
+
+def webhook_dead(target_id: str) -> str:
+    """Dead-letter stream of one webhook target: messages it never accepted."""
+    return WEBHOOK_PREFIX + target_id + ":dead"
 
 
 def beats(kind: str) -> str:
