@@ -86,3 +86,11 @@ async def test_served_documents_and_real_events_fit_the_schema(api: str, redis: 
         body = json.loads(fields["message"])
         assert body["kind"] in ("created", "updated")
         assert not list(event_validator.iter_errors(body["event"]))
+
+
+def test_schema_names_every_event_field() -> None:
+    """Every field of the Event record is described in the shipped schema."""
+    from workers.records import Event
+
+    schema = json.loads(openapi.SCHEMA_FILE.read_text())
+    assert set(Event.__dataclass_fields__) <= set(schema["properties"])
