@@ -19,6 +19,7 @@ COUNTERS = {
     "newsingest_fetch_errors": "Fetch failures by stage (feed, page).",
     "newsingest_items_dead_lettered": "Queue entries moved to the dead-letter stream.",
     "newsingest_items_reclaimed": "Queue entries reclaimed from a dead or stuck worker.",
+    "newsingest_items_deferred": "Queue entries set aside until their page host's pause ends.",
 }
 
 # Histogram name -> (help, bucket upper bounds in seconds).
