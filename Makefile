@@ -3,20 +3,29 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll eval train lint clean install dev
+.PHONY: run demo test bench bench-dedup bench-poll eval train lint clean install dev lock
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# constraints.txt pins the runtime dependencies to the versions of requirements.lock (the
+# image's), so the suite tests what ships.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml constraints.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
+
+lock: | $(BIN)/python  ## requirements.lock (exact versions + hashes) and constraints.txt from pyproject.toml
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --annotation-style line \
+	  --custom-compile-command 'make lock' --quiet --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --annotation-style line \
+	  --custom-compile-command 'make lock' --quiet -o constraints.txt
 
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
