@@ -154,8 +154,8 @@ class Robots:
         try:
             async with self.gate.slot(target, self.limits.timeout_s + 5.0):
                 result = await fetch(self.session, target, self.limits)
-        except FetchRefused:
-            raise
+        except (FetchRefused, HostPaused):
+            raise  # refused, or the host is paused: the page is deferred, nothing cached
         except FetchError as e:
             if e.status is not None and 400 <= e.status < 500:
                 return "", self.limits.politeness.robots_ttl_s
