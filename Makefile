@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll eval train lint clean install dev lock
+.PHONY: run demo test bench bench-dedup bench-poll eval train lint clean install dev lock chaos
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
@@ -48,6 +48,9 @@ bench-poll: install  ## 10,000 feeds on a local server: polls/s, RSS per poller,
 
 bench-dedup: install  ## duplicate detection precision/recall and cost per article
 	$(BIN)/python bench/bench_dedup.py
+
+chaos: install  ## faults while articles flow (worker kill -9, daemon restarts, Redis kill -9, flaky Redis network, hostile site): losses, duplicates, recovery
+	$(BIN)/python bench/chaos.py --scenarios T1,T2,T3,T4,T5 --articles 1000 --duration 180 --log-offline 60
 
 eval: install  ## event extraction scored on ../shared/eval (labelled events, whole pages, news)
 	$(BIN)/python bench/eval_events.py
