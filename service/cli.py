@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import TextIO
 
+from redis.exceptions import RedisError
+
 from service import config, eventscli, feedscli, logs, tail
-from workers.errors import IngestError
+from workers.errors import ConfigError, IngestError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--config", help="TOML file overriding the defaults")
 
-    check = sub.add_parser("check", help="exit 0 when /healthz answers 200, else 1")
+    check = sub.add_parser(
+        "check",
+        help="exit 0 when healthy, else 1: /healthz for the api role (the default), "
+        "live heartbeats in Redis from this host for the worker or poller role",
+    )
     check.add_argument("--config", help="TOML file overriding the defaults")
     check.add_argument("--url", help="base URL of the daemon (default from [http])")
+    check.add_argument("--role", choices=["api", "worker", "poller"], default="api")
 
     feedscli.add_parser(sub)
     eventscli.add_parser(sub)
@@ -74,6 +83,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         floor = 0.0 if args.all else settings.extract.min_confidence
         return cmd_extract(args.file, args.jsonl, sys.stdout, floor)
     if args.command == "check":
+        if args.role != "api":
+            return cmd_check_beats(settings.redis.url, args.role)
         return cmd_check(
             args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
         )
@@ -118,19 +129,69 @@ def cmd_check(base_url: str) -> int:
         return 1
 
 
+def cmd_check_beats(redis_url: str, role: str) -> int:
+    """0 when a process of `role` on this host has a live heartbeat in the shared Redis."""
+    if not redis_url:
+        raise ConfigError("redis.url", f"empty: check --role {role} reads the shared Redis")
+    host = socket.gethostname()
+    try:
+        live = asyncio.run(_live_beats(redis_url, role))
+    except (RedisError, OSError) as e:
+        print(f"newsingest: {redis_url}: {e}", file=sys.stderr)
+        return 1
+    mine = [name for name, info in live.items() if info.get("host") == host]
+    if not mine:
+        print(
+            f"newsingest: no live {role} heartbeat from host {host} ({len(live)} elsewhere)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+async def _live_beats(redis_url: str, role: str) -> dict[str, dict[str, object]]:
+    from service.redisconn import connect
+    from workers import beats
+
+    redis = connect(redis_url)
+    try:
+        return await beats.live(redis, role)
+    finally:
+        await redis.aclose()
+
+
+STDIN_HINT = "pipe a file in (newsingest extract - < FILE; with docker run, add -i)"
+
+
 def cmd_extract(path: str, jsonl: bool, out: TextIO, min_confidence: float = 0.0) -> int:
     from service.extracting import extract_jsonl, extract_text
 
+    if path == "-" and sys.stdin.isatty():
+        raise IngestError("extract -", f"standard input is a terminal, not text: {STDIN_HINT}")
     source = sys.stdin if path == "-" else _open(path)
     with source:
         if jsonl:
-            for line in extract_jsonl(source, path, min_confidence):
+            lines = _not_empty(source, path)
+            for line in extract_jsonl(lines, path, min_confidence):
                 out.write(line + "\n")
         else:
-            events = extract_text(source.read(), path, min_confidence)
+            raw = source.read()
+            if path == "-" and not raw:
+                raise IngestError("extract -", f"standard input is empty: {STDIN_HINT}")
+            events = extract_text(raw, path, min_confidence)
             json.dump(events, out, ensure_ascii=False, indent=2)
             out.write("\n")
     return 0
+
+
+def _not_empty(source: TextIO, path: str) -> Iterator[str]:
+    """The lines of `source`; an empty standard input is an error, not zero results."""
+    empty = True
+    for line in source:
+        empty = False
+        yield line
+    if empty and path == "-":
+        raise IngestError("extract -", f"standard input is empty: {STDIN_HINT}")
 
 
 def _open(path: str) -> TextIO:

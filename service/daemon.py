@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
@@ -185,7 +185,9 @@ async def _run_roles(
             _poll_settings(settings),
             on_hub=_subscriber(redis, session, settings).ensure,
         )
-        tasks.append(asyncio.create_task(poller.run(feeds, stop)))
+        tasks.append(
+            asyncio.create_task(_supervised("poller", lambda: poller.run(feeds, stop), stop))
+        )
         tasks.append(asyncio.create_task(worker.beat(redis, "poller", _me(), stop)))
         log.info("poller started feeds=%d", len(feeds))
     if ready:
@@ -201,6 +203,18 @@ async def _run_roles(
         await session.close()
         if runner:
             await runner.cleanup()
+
+
+async def _supervised(what: str, run: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run `run` until `stop`; an error escaping it (Redis reset mid-call at start-up, say) starts
+    it again a second later instead of ending that role silently while the daemon looks ready."""
+    while not stop.is_set():
+        try:
+            await run()
+        except Exception as e:
+            log.error("%s failed error=%r outcome=restarted", what, e)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
 
 
 def _me() -> str:

@@ -90,7 +90,8 @@ async def beat(
     """Report `name` alive every BEAT_EVERY_S until stop; /healthz counts live beats."""
     while not stop.is_set():
         try:
-            await beats.record(redis, kind, name, {"pid": os.getpid(), **payload()}, BEAT_TTL_S)
+            info = {"pid": os.getpid(), "host": socket.gethostname(), **payload()}
+            await beats.record(redis, kind, name, info, BEAT_TTL_S)
         except Exception as e:  # Redis down: /healthz reports it; keep beating
             log.warning("beat=%s/%s failed error=%r", kind, name, e)
         with contextlib.suppress(TimeoutError):

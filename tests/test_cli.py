@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from service import worker
 from service.redisconn import free_port
-from tests.support import SEEDS, LocalSite, news_page, rss
+from tests.support import SEEDS, LocalSite, news_page, rss, wait_until
+from workers import beats
 
 NEWSINGEST = [sys.executable, "-m", "service"]
 ROOT = Path(__file__).parent.parent
@@ -117,6 +121,72 @@ def test_extract_bad_jsonl_names_file_and_line(tmp_path: Path) -> None:
 def test_check_fails_when_nothing_listens() -> None:
     done = run_cli("check", "--url", f"http://127.0.0.1:{free_port()}")
     assert done.returncode == 1
+
+
+def test_extract_stdin_empty_says_so() -> None:
+    """`extract -` with nothing piped in (docker run without -i) is an error, not `[]`."""
+    for args in (("extract", "-"), ("extract", "--jsonl", "-")):
+        done = run_cli(*args, stdin="")
+        assert done.returncode == 2 and done.stdout == ""
+        assert "standard input is empty" in done.stderr and "-i" in done.stderr
+
+
+def test_extract_stdin_terminal_says_so() -> None:
+    """`extract -` on a terminal says it wants piped text instead of waiting for it."""
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*NEWSINGEST, "extract", "-"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert done.returncode == 2 and "standard input is a terminal" in done.stderr
+
+
+async def _check_worker(redis_url: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *NEWSINGEST,
+        "check",
+        "--role",
+        "worker",
+        cwd=ROOT,
+        env={**os.environ, "NEWSINGEST_REDIS_URL": redis_url},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await proc.communicate()
+    return int(proc.returncode or 0), err.decode()
+
+
+async def test_check_role_worker_reads_this_hosts_heartbeats(redis_url: str, redis: Any) -> None:
+    """A worker container's health: a live worker heartbeat from its own host in Redis; a
+    worker on another host does not count, and one that stopped is gone at once."""
+    await beats.record(redis, "worker", "elsewhere-w1-1", {"host": "elsewhere"}, 10)
+    code, err = await _check_worker(redis_url)
+    assert code == 1 and "no live worker heartbeat" in err and "1 elsewhere" in err
+    stop = asyncio.Event()
+    beating = asyncio.create_task(worker.beat(redis, "worker", "here-w1", stop))
+    try:
+        await wait_until(lambda: _beating(redis), 10, "the heartbeat")
+        assert (await _check_worker(redis_url))[0] == 0
+    finally:
+        stop.set()
+        await beating
+    assert (await _check_worker(redis_url))[0] == 1
+
+
+async def _beating(redis: Any) -> bool:
+    return "here-w1" in await beats.live(redis, "worker")
+
+
+def test_check_role_worker_needs_the_shared_redis() -> None:
+    done = run_cli("check", "--role", "worker", env={"NEWSINGEST_REDIS_URL": ""})
+    assert done.returncode == 2 and "redis.url" in done.stderr
 
 
 @pytest.mark.slow

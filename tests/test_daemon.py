@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from service import daemon
 from service.demo import seed_page
 from service.redisconn import free_port
 from tests.support import (
@@ -233,3 +234,29 @@ async def test_broken_feeds_cost_nothing_else(
 
 async def _all_polled(site: LocalSite, broken: list[Path]) -> bool:
     return all(site.hits.get("/bad/" + p.name, 0) >= 1 for p in broken)
+
+
+async def test_a_role_that_fails_is_started_again_not_left_dead(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A poller whose start-up call hits a Redis reset would otherwise end while /readyz stays
+    200: the daemon logs the error and runs it again a second later, until stop."""
+    stop = asyncio.Event()
+    runs: list[int] = []
+
+    async def poller_run() -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise ConnectionError("Connection reset by peer")
+        await stop.wait()
+
+    task = asyncio.create_task(daemon._supervised("poller", poller_run, stop))
+    await wait_until(lambda: _ran_twice(runs), timeout_s=10, what="the second run")
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert runs == [0, 1]
+    assert any("poller failed" in m and "outcome=restarted" in m for m in caplog.messages)
+
+
+async def _ran_twice(runs: list[int]) -> bool:
+    return len(runs) >= 2

@@ -24,7 +24,7 @@ from service.poll import FeedRegistry, Poller, PollSettings
 from service.websub import Subscriber, WebSubConfig, signature_ok
 from tests.support import LocalSite, get_json, rss, wait_until
 from workers import keys
-from workers.feeds import alternate_feeds
+from workers.feeds import FeedSpec, alternate_feeds
 from workers.fetch import FetchLimits, Politeness, make_session
 from workers.store import RollingStore
 
@@ -245,3 +245,24 @@ def test_signature_check() -> None:
     assert signature_ok("s3", body, f"sha1={good}")
     assert not signature_ok("other", body, f"sha1={good}")
     assert not signature_ok("s3", body, f"md5={good}") and not signature_ok("s3", body, "")
+
+
+async def test_feeds_file_adds_what_redis_lacks_at_every_start(
+    redis: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restart with an edited feeds file adds its new feeds, leaves listed ones as they are
+    (a paused feed stays paused), never removes one added through the API, and says so."""
+    registry = FeedRegistry(redis)
+    first = [FeedSpec("http://a.example/rss", "A"), FeedSpec("http://b.example/rss", "B")]
+    assert await registry.seed(first) == 2
+    await registry.add("http://api.example/rss", "added by the API")
+    await redis.hset(keys.feed_state("http://a.example/rss"), "paused", "1")
+    edited = [*first, FeedSpec("http://c.example/rss", "C")]
+    caplog.clear()
+    with caplog.at_level("INFO", logger="service.poll.registry"):
+        assert await registry.seed(edited) == 1
+    assert "feeds.file: 1 added, 2 known, 1 only in Redis" in caplog.messages
+    listed = {f.url for f in await registry.specs()}
+    assert listed == {f.url for f in edited} | {"http://api.example/rss"}
+    assert await redis.hget(keys.feed_state("http://a.example/rss"), "paused") == "1"
+    assert await redis.zscore(keys.FEED_DUE, keys.feed_id("http://c.example/rss")) is not None

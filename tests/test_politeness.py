@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import LocalSite, metric, rss
 from workers import keys
-from workers.errors import FetchError, FetchRefused
+from workers.errors import FetchError, FetchRefused, HostPaused
 from workers.feedlimits import PERSON_TEXT_BYTES, bounded_feed
 from workers.feeds import parse_feed
 from workers.fetch import FetchLimits, Politeness, make_session
@@ -132,3 +132,26 @@ def test_cut_keeps_cdata_and_characters_whole() -> None:
     cut = bounded_feed(body, 10, 1001)
     assert b"]]></description>" in cut
     cut.decode("utf-8")
+
+
+async def test_page_of_a_paused_host_is_deferred_before_its_robots_txt(
+    redis: Any, site: LocalSite
+) -> None:
+    """While a host is paused even its robots.txt waits: the page raises HostPaused (the queue
+    defers it) and no 'unreachable' robots.txt is cached for the pause to outlive."""
+    site.set("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    site.set("/page.html", "hello")
+    await redis.hset(keys.host("127.0.0.1"), "paused_until", time.time() + 3600)
+    limits = FetchLimits(
+        allow_networks=("127.0.0.1/32",),
+        timeout_s=5.0,
+        politeness=Politeness(host_concurrency=1, host_rate_per_s=0, max_wait_s=0.5),
+    )
+    session = make_session(limits)
+    try:
+        with pytest.raises(HostPaused) as paused:
+            await polite_fetch(redis, session, site.url("/page.html"), limits)
+    finally:
+        await session.close()
+    assert paused.value.defer_s > 3500 and not paused.value.answered
+    assert site.hits == {} and await redis.get(keys.robots("127.0.0.1")) is None

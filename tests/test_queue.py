@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import replace
+from typing import Any
 
+from tests.support import LocalSite, metric, wait_until
 from workers import keys
 from workers.errors import CleanError
+from workers.fetch import FetchLimits, Politeness, make_session
+from workers.politeness import polite_fetch
 from workers.queue import Consumer, QueueSettings, ensure_group, prune_consumers
 
 FAST = QueueSettings(concurrency=4, block_ms=100, claim_idle_s=0.3, max_deliveries=2, grace_s=1.0)
@@ -110,3 +116,105 @@ async def test_prune_forgets_only_idle_empty_consumers(redis: object) -> None:
     assert await prune_consumers(redis, FAST, idle_s=0.01) == 1
     names = [c["name"] for c in await redis.xinfo_consumers(keys.ITEMS_STREAM, keys.ITEMS_GROUP)]  # type: ignore[attr-defined]
     assert names == ["holder"]
+
+
+PAUSED_LIMITS = FetchLimits(
+    allow_networks=("127.0.0.1/32",),
+    timeout_s=5.0,
+    politeness=Politeness(robots=False, host_concurrency=0, host_rate_per_s=0, max_wait_s=0.2),
+)
+
+
+def fetching_handler(redis: Any, session: Any, fetched: list[str]) -> Any:
+    """A handler that fetches the entry's page through the shared host gate, as workers do."""
+
+    async def handler(entry_id: str, fields: dict[str, str]) -> None:
+        result = await polite_fetch(redis, session, fields["url"], PAUSED_LIMITS)
+        fetched.append(result.final_url)
+
+    return handler
+
+
+def parked_count(redis: Any, n: int) -> Any:
+    async def check() -> bool:
+        return int(await redis.zcard(keys.ITEMS_DELAYED)) == n
+
+    return check
+
+
+async def test_entry_of_a_paused_host_waits_for_the_pause_then_is_handled(
+    redis: Any, site: LocalSite
+) -> None:
+    """A 429 with Retry-After: 3600 parks both pages of the host until the pause ends: acked,
+    never dead-lettered and no delivery counted however many claim_idle_s pass; then both
+    come back onto the stream and are handled once."""
+    first = site.set("/a.html", "slow down", status=429, **{"Retry-After": "3600"})
+    second = site.set("/b.html", "page b")
+    fetched: list[str] = []
+    session = make_session(PAUSED_LIMITS)
+    try:
+        consumer = Consumer(redis, "c1", fetching_handler(redis, session, fetched), FAST)
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        await redis.xadd(keys.ITEMS_STREAM, {"url": first})
+        await wait_until(parked_count(redis, 1), 10, "the 429 page parked")
+        await redis.xadd(keys.ITEMS_STREAM, {"url": second})
+        await wait_until(parked_count(redis, 2), 10, "the second page of the host parked")
+        await asyncio.sleep(FAST.claim_idle_s * 5)  # many reclaim rounds: nothing may move
+        stop.set()
+        await task
+        parked = await redis.zrange(keys.ITEMS_DELAYED, 0, -1, withscores=True)
+        assert all(score > time.time() + 3500 for _, score in parked)
+        assert await redis.xlen(keys.DEAD_STREAM) == 0
+        assert (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"] == 0
+        assert site.hits == {"/a.html": 1}  # the second page never reached the paused host
+        assert await metric(redis, "newsingest_items_deferred") == 2
+        assert fetched == []
+
+        # The hour passes: the host's pause and the parked entries' times are up.
+        site.set("/a.html", "page a")
+        await redis.hset(keys.host("127.0.0.1"), "paused_until", time.time() - 1)
+        for member, _ in parked:
+            await redis.zadd(keys.ITEMS_DELAYED, {member: time.time() - 1})
+        done = asyncio.Event()
+
+        async def handler(entry_id: str, fields: dict[str, str]) -> None:
+            await fetching_handler(redis, session, fetched)(entry_id, fields)
+            if len(fetched) == 2:
+                done.set()
+
+        await run_until(Consumer(redis, "c2", handler, FAST), done)
+    finally:
+        await session.close()
+    assert sorted(fetched) == sorted([first, second])
+    assert await redis.zcard(keys.ITEMS_DELAYED) == 0
+    assert await redis.xlen(keys.DEAD_STREAM) == 0
+    assert (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"] == 0
+
+
+async def test_a_page_answered_429_every_time_is_dead_lettered_after_max_deliveries(
+    redis: Any, site: LocalSite
+) -> None:
+    """Only the host's own 429 answers count: after max_deliveries of them the entry is a dead
+    letter with the 429 as its error, so a page refused forever does not cycle forever."""
+    url = site.set("/never.html", "no", status=429, **{"Retry-After": "0"})
+    await redis.xadd(keys.ITEMS_STREAM, {"url": url})
+    session = make_session(PAUSED_LIMITS)
+    fast_release = replace(FAST, release_every_s=0.05)
+    try:
+        consumer = Consumer(redis, "c1", fetching_handler(redis, session, []), fast_release)
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+
+        async def dead() -> bool:
+            return int(await redis.xlen(keys.DEAD_STREAM)) == 1
+
+        await wait_until(dead, 15, "the entry dead-lettered")
+        stop.set()
+        await task
+    finally:
+        await session.close()
+    assert site.hits["/never.html"] == FAST.max_deliveries + 1
+    ((_, fields),) = await redis.xrange(keys.DEAD_STREAM)
+    assert "HostPaused" in fields["error"] and fields["url"] == url
+    assert await redis.zcard(keys.ITEMS_DELAYED) == 0

@@ -45,6 +45,33 @@ class FetchError(IngestError):
         self.permanent = status is not None and 400 <= status < 500 and status not in RETRYABLE
 
 
+class HostPaused(FetchError):
+    """The page's host is paused (a 429 or 503 with Retry-After) or busy past max_wait_s.
+
+    Not a failure of the entry: the queue defers it until `retry_after_s` has passed, without
+    counting a delivery. `answered` is True when this entry's own request got the 429/503.
+    """
+
+    reason = "paused"
+
+    def __init__(
+        self,
+        source: str,
+        detail: str,
+        *,
+        retry_after_s: float,
+        status: int | None = None,
+        answered: bool = False,
+    ) -> None:
+        super().__init__(source, detail, status=status, retry_after_s=retry_after_s)
+        self.permanent = False
+        self.answered = answered
+
+    @property
+    def defer_s(self) -> float:
+        return max(0.0, self.retry_after_s or 0.0)
+
+
 class FetchRefused(FetchError):
     """A fetch refused before connecting (SSRF guard, scheme, robots); `reason_code` says why."""
 

@@ -11,6 +11,9 @@ ITEMS_STREAM = f"{PREFIX}:items"  # feed entries waiting for a worker
 ITEMS_GROUP = "workers"
 DEAD_STREAM = f"{PREFIX}:items:dead"  # entries that failed too many deliveries
 ITEM_ERRORS = f"{PREFIX}:items:errors"  # hash: entry id -> last error (for dead letters)
+# zset: entries whose page host is paused, as JSON {"id", "fields"}, scored by the time (epoch s)
+# the pause ends; the consumers move them back onto ITEMS_STREAM then (workers/queue.py).
+ITEMS_DELAYED = f"{PREFIX}:items:delayed"
 EVENTS_STREAM = f"{PREFIX}:events:log"  # durable log of every created/updated message
 
 # Pub/sub.

@@ -11,7 +11,7 @@ import aiohttp
 from workers import keys, metrics
 from workers.clean import clean_html
 from workers.dedup import Fingerprint, article_key, canonical_url, fingerprint
-from workers.errors import FetchError, FetchRefused
+from workers.errors import FetchError, FetchRefused, HostPaused
 from workers.extract import confident, extract_events
 from workers.fetch import FetchLimits, FetchResult
 from workers.politeness import note_refusal, polite_fetch
@@ -101,8 +101,10 @@ class Pipeline:
         except FetchRefused as e:
             await note_refusal(self.redis, e, "page")
             raise
-        except FetchError:
-            await metrics.incr(self.redis, "newsingest_fetch_errors", stage="page")
+        except FetchError as e:
+            # Waiting for a paused host is no fetch error; the host's own 429/503 is.
+            if not isinstance(e, HostPaused) or e.answered:
+                await metrics.incr(self.redis, "newsingest_fetch_errors", stage="page")
             raise
 
     async def _observe(self, item: Item, result: CommitResult) -> None:

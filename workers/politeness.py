@@ -20,7 +20,7 @@ import aiohttp
 from yarl import URL
 
 from workers import keys, metrics
-from workers.errors import FetchError, FetchRefused
+from workers.errors import FetchError, FetchRefused, HostPaused
 from workers.fetch import FetchLimits, FetchResult, Politeness, fetch
 from workers.scripts import lua
 
@@ -76,12 +76,13 @@ class HostGate:
 
     @contextlib.asynccontextmanager
     async def slot(self, url: str, hold_s: float) -> AsyncIterator[str]:
-        """Hold one slot of `url`'s host; FetchError (retryable) after waiting max_wait_s."""
+        """Hold one slot of `url`'s host; HostPaused (the entry is deferred, not failed) when
+        the wait would pass max_wait_s."""
         host, token = host_of(url), uuid.uuid4().hex
         deadline = time.monotonic() + self.p.max_wait_s
         while (wait := await self.try_acquire(host, token, hold_s)) > 0:
             if time.monotonic() + wait > deadline:
-                raise FetchError(
+                raise HostPaused(
                     url, f"host {host} busy or paused for {wait:.1f}s", retry_after_s=wait
                 )
             await asyncio.sleep(min(wait, 1.0))
@@ -90,15 +91,18 @@ class HostGate:
         finally:
             await self.redis.zrem(keys.host_inflight(host), token)
 
-    async def pause(self, host: str, seconds: float | None) -> None:
-        """Pause `host` for everyone (a 429 or 503 said so); never shortens a longer pause."""
+    async def pause(self, host: str, seconds: float | None) -> float:
+        """Pause `host` for everyone (a 429 or 503 said so); never shortens a longer pause.
+        Returns the seconds until the host's pause ends."""
         pause = min(self.p.max_pause_s, seconds if seconds is not None else self.p.default_pause_s)
-        until = time.time() + pause
+        now = time.time()
+        until = now + pause
         current = float(await self.redis.hget(keys.host(host), "paused_until") or 0)
         if until > current:
             await self.redis.hset(keys.host(host), "paused_until", until)
             await self.redis.expire(keys.host(host), int(pause) + 86400)
         log.warning("host=%s paused_s=%.0f", host, pause)
+        return max(until, current) - now
 
 
 class Robots:
@@ -150,8 +154,8 @@ class Robots:
         try:
             async with self.gate.slot(target, self.limits.timeout_s + 5.0):
                 result = await fetch(self.session, target, self.limits)
-        except FetchRefused:
-            raise
+        except (FetchRefused, HostPaused):
+            raise  # refused, or the host is paused: the page is deferred, nothing cached
         except FetchError as e:
             if e.status is not None and 400 <= e.status < 500:
                 return "", self.limits.politeness.robots_ttl_s
@@ -197,6 +201,9 @@ async def polite_fetch(
         try:
             return await fetch(session, url, limits, headers)
         except FetchError as e:
-            if e.status in _PAUSE_STATUSES:
-                await gate.pause(host, e.retry_after_s)
-            raise
+            if e.status not in _PAUSE_STATUSES:
+                raise
+            paused_s = await gate.pause(host, e.retry_after_s)
+            raise HostPaused(
+                url, e.detail, retry_after_s=paused_s, status=e.status, answered=True
+            ) from e

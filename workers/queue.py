@@ -3,12 +3,19 @@
 A handler that returns means XACK. One that raises leaves the entry pending: after
 `claim_idle_s` a live worker reclaims it (XAUTOCLAIM), which doubles as the retry backoff.
 A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead-letter stream.
+
+An entry whose page host is paused (HostPaused: a 429/503 with Retry-After, or a host busy past
+politeness.max_wait_s) is no failure: it is acked and parked in the delayed-retry zset
+ITEMS_DELAYED, in one transaction, and put back on the stream as a fresh entry when the pause
+ends. Waiting never counts as a delivery; only the host's own 429/503 answers to that entry are
+counted (field `paused_answers`), so a page answered 429 forever still ends in dead letters.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -16,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import ResponseError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from workers import keys, metrics
+from workers.errors import HostPaused
 from workers.scripts import lua
 
 log = logging.getLogger(__name__)
@@ -32,11 +40,14 @@ class QueueSettings:
     stream: str = keys.ITEMS_STREAM
     group: str = keys.ITEMS_GROUP
     dead_stream: str = keys.DEAD_STREAM
+    delayed: str = keys.ITEMS_DELAYED
     concurrency: int = 8
     block_ms: int = 1000
     claim_idle_s: float = 60.0
     max_deliveries: int = 5
     grace_s: float = 8.0  # in-flight entries may finish this long after stop
+    release_every_s: float = 0.5  # how often due entries move from `delayed` back to the stream
+    release_batch: int = 100
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -78,6 +89,7 @@ class Consumer:
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self._next_claim = 0.0
         self._next_refresh = 0.0
+        self._next_release = 0.0
         self._dead = redis.register_script(lua("dead.lua"))
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -89,6 +101,7 @@ class Consumer:
                 break
             try:
                 await self._refresh_in_flight()
+                await self._release_due()
                 batch = await self._next_batch()
             except (RedisConnectionError, RedisTimeoutError) as e:
                 # Redis restarting or unreachable: /healthz says so; retry once a second.
@@ -188,11 +201,57 @@ class Consumer:
 
     async def _failed(self, entry_id: str, fields: dict[str, str], exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, HostPaused):
+            await self.defer(entry_id, fields, exc, error)
+            return
         if is_permanent(exc):
             await self.dead_letter(entry_id, fields, error)
             return
         log.warning("entry=%s outcome=retry error=%r", entry_id, error)
         await self.redis.hset(keys.ITEM_ERRORS, entry_id, error[:500])
+
+    async def defer(
+        self, entry_id: str, fields: dict[str, str], paused: HostPaused, error: str
+    ) -> None:
+        """Park the entry until its host's pause ends, and ack it: one MULTI, so it is in
+        exactly one of the two places whenever Redis looks."""
+        answers = int(fields.get("paused_answers", 0)) + (1 if paused.answered else 0)
+        if answers > self.s.max_deliveries:
+            await self.dead_letter(entry_id, fields, error)
+            return
+        parked = {**fields, "paused_answers": str(answers)} if answers else fields
+        member = json.dumps({"id": entry_id, "fields": parked}, sort_keys=True)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zadd(self.s.delayed, {member: time.time() + paused.defer_s})
+        pipe.xack(self.s.stream, self.s.group, entry_id)
+        pipe.hdel(keys.ITEM_ERRORS, entry_id)
+        pipe.hincrby(keys.METRICS, metrics.field("newsingest_items_deferred"), 1)
+        await pipe.execute()
+        log.info("entry=%s outcome=deferred defer_s=%.1f error=%r", entry_id, paused.defer_s, error)
+
+    async def _release_due(self) -> int:
+        """Move entries whose pause has ended back onto the stream. WATCH makes the move
+        all-or-nothing against other consumers doing the same: each parked entry goes back once."""
+        if time.monotonic() < self._next_release:
+            return 0
+        self._next_release = time.monotonic() + self.s.release_every_s
+        async with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(self.s.delayed)
+                due = await pipe.zrangebyscore(
+                    self.s.delayed, "-inf", time.time(), start=0, num=self.s.release_batch
+                )
+                if not due:
+                    return 0
+                pipe.multi()
+                for member in due:
+                    pipe.zrem(self.s.delayed, member)
+                    pipe.xadd(self.s.stream, json.loads(member)["fields"])
+                await pipe.execute()
+            except WatchError:  # another consumer moved or parked entries meanwhile: next tick
+                return 0
+        log.info("released=%d from=%s", len(due), self.s.delayed)
+        return len(due)
 
     async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
         """Move an entry to the dead-letter stream with its error, then ack it."""

@@ -7,6 +7,7 @@ Adding or removing a feed here changes what running pollers claim: no restart ne
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from workers.feeds import FeedSpec
 from workers.politeness import host_of
 
 # State fields shown as times (epoch seconds in Redis, ISO 8601 in listings).
+log = logging.getLogger(__name__)
+
 _TIMES = ("last_poll", "last_new", "last_push", "added", "websub_lease_until")
 _NUMBERS = ("entries_seen", "errors", "missed_windows", "late_windows")
 _FLOATS = ("interval_s", "lag_s")
@@ -60,10 +63,21 @@ class FeedRegistry:
         return added
 
     async def seed(self, feeds: list[FeedSpec]) -> int:
-        """Seed the list from the feeds file when Redis has none yet (first start)."""
-        if await self.redis.hlen(keys.FEED_LIST):
-            return 0
-        return await self.add_many(feeds)
+        """Add the feeds of the feeds file that the list lacks, at every start; the number added.
+
+        Never removes: a feed only in Redis was added by the API or CLI and stays. A feed
+        already listed is left as it is (add() would resume one a user paused)."""
+        listed = set(await self.redis.hkeys(keys.FEED_LIST))
+        in_file = {keys.feed_id(f.url): f for f in feeds}
+        missing = [f for fid, f in in_file.items() if fid not in listed]
+        added = await self.add_many(missing)
+        log.info(
+            "feeds.file: %d added, %d known, %d only in Redis",
+            added,
+            len(in_file) - len(missing),
+            len(listed - in_file.keys()),
+        )
+        return added
 
     async def remove(self, url_or_id: str) -> bool:
         """Stop polling a feed and forget its state; its seen-set expires with the store."""

@@ -1,0 +1,562 @@
+"""make chaos: faults injected into a real daemon while articles flow, and every article and
+event counted.
+
+Each scenario runs on a private redis-server with its append-only file (appendfsync everysec),
+the daemon as a child process (`python -m service run`, all roles, two worker processes) and a
+local site serving feeds whose entries appear at a steady rate, each linking a page of its
+own. A subscriber on the events channel and a reader of the events log count what is
+published; the log reader goes offline for a while (T6) and must catch up.
+
+  T1  kill -9 a random worker process every 2-8 s
+  T2  SIGTERM the whole daemon and start it again, repeatedly
+  T3  kill -9 redis-server and restart it on the same data, repeatedly
+  T4  a TCP proxy between daemon and Redis: 50-500 ms per chunk, connections reset at random
+  T5  30% of feed and page responses hostile (slow, truncated, 500, gzip bomb, redirect loop)
+  T6  (in every scenario) the events-log reader offline, then catching up
+
+Per scenario: articles in (entries the feeds listed), committed (article records in the store),
+dead-lettered (refused by design, e.g. a gzip bomb over fetch.max_body_bytes, with its error),
+lost (neither: the target is 0), events published (events-log entries), duplicates (one event
+version published twice, on the channel or in the log), messages the subscriber missed, the
+log reader's catch-up, and recovery times (fault -> /readyz 200, or -> a new worker heartbeat).
+
+Usage: python bench/chaos.py [--scenarios T1,T2,T3,T4,T5] [--articles N] [--duration S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.redisconn import EmbeddedRedis, connect, free_port  # noqa: E402
+from workers import beats, keys  # noqa: E402
+
+TOWNS = ["Goma", "Kano", "Maiduguri", "Mogadishu", "Aleppo", "Kabul", "Sanaa", "Bamako"]
+WORDS = [
+    "market",
+    "council",
+    "river",
+    "bridge",
+    "harvest",
+    "school",
+    "clinic",
+    "road",
+    "convoy",
+    "village",
+    "border",
+    "rain",
+    "season",
+    "office",
+    "report",
+    "week",
+    "family",
+    "truck",
+    "field",
+    "station",
+    "district",
+    "water",
+    "power",
+    "court",
+]
+FEEDS = 8
+FEED_WINDOW = 60  # entries a feed lists (newest first)
+
+
+def article_html(n: int) -> bytes:
+    rng = random.Random(n)
+    town = TOWNS[n % len(TOWNS)]
+    filler = " ".join(
+        " ".join(rng.choice(WORDS) for _ in range(12)).capitalize() + "." for _ in range(6)
+    )
+    text = (
+        f"<p>Gunmen killed {n % 40 + 3} people in an attack on a market in {town} on "
+        f"Monday, officials said.</p><p>Article {n}. {filler}</p>"
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Attack {n}</title>'
+        f"</head><body><article><h1>Attack {n} in {town}</h1>{text}</article></body></html>"
+    ).encode()
+
+
+@dataclass
+class Site:
+    """Feeds whose entries appear as `released` grows; optionally hostile answers."""
+
+    released: int = 0
+    hostile: float = 0.0
+    base: str = ""
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    hostile_served: int = 0
+
+    def feed(self, f: int) -> bytes:
+        ids = [n for n in range(self.released) if n % FEEDS == f][-FEED_WINDOW:]
+        items = "".join(
+            f"<item><title>Attack {n}</title><link>{self.base}/a/{n}.html</link>"
+            f"<guid>{self.base}/a/{n}.html</guid></item>"
+            for n in reversed(ids)
+        )
+        return (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>feed {f}</title>'
+            f"<link>{self.base}/</link><description>d</description>{items}</channel></rss>"
+        ).encode()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith("/feed") and path.endswith(".xml"):
+            body, kind = self.feed(int(path[5:-4])), "application/rss+xml"
+        elif path.startswith("/a/"):
+            body, kind = article_html(int(path[3:].split(".")[0])), "text/html"
+        else:
+            return web.Response(status=404)
+        if self.hostile and self.rng.random() < self.hostile:
+            self.hostile_served += 1
+            return await self._hostile(request, body)
+        return web.Response(body=body, content_type=kind)
+
+    async def _hostile(self, request: web.Request, body: bytes) -> web.StreamResponse:
+        kind = self.rng.choice(["slow", "truncated", "500", "bomb", "loop"])
+        if kind == "slow":
+            await asyncio.sleep(8.0)  # past fetch.timeout_s
+            return web.Response(body=body, content_type="text/html")
+        if kind == "500":
+            return web.Response(status=500, text="server error")
+        if kind == "loop":
+            raise web.HTTPFound(request.path)
+        if kind == "bomb":
+            bomb = gzip.compress(b"\0" * (8 << 20), 9)  # 8 MiB of zeros, over the 4 MiB cap
+            return web.Response(
+                body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"}
+            )
+        resp = web.StreamResponse(headers={"Content-Length": str(len(body))})
+        resp.content_type = "text/html"
+        await resp.prepare(request)
+        await resp.write(body[: len(body) // 2])
+        if request.transport is not None:
+            request.transport.close()  # truncated: the connection drops mid-body
+        return resp
+
+
+@dataclass
+class Tally:
+    name: str
+    articles_in: int = 0
+    committed: int = 0
+    dead: int = 0
+    lost: int = 0
+    events_published: int = 0
+    duplicates_channel: int = 0
+    duplicates_log: int = 0
+    missed_on_channel: int = 0
+    log_reader_caught_up: bool = False
+    faults: int = 0
+    dead_errors: list[str] = field(default_factory=list)
+    recovery_s: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def row(self) -> str:
+        rec = f"{max(self.recovery_s):.1f}" if self.recovery_s else "-"
+        return (
+            f"| {self.name} | {self.faults} | {self.articles_in} | {self.committed} | {self.dead} "
+            f"| {self.lost} | {self.events_published} | {self.duplicates_channel} / "
+            f"{self.duplicates_log} | {self.missed_on_channel} | "
+            f"{'yes' if self.log_reader_caught_up else 'NO'} | {rec} | {self.seconds:.0f} |"
+        )
+
+
+HEADER = (
+    "| scenario | faults | articles in | committed | dead-lettered | lost | events published "
+    "| duplicates (channel / log) | missed on channel | log reader caught up "
+    "| worst recovery s | run s |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+class FlakyProxy:
+    """T4: a TCP proxy between the daemon and Redis that delays every chunk 50-500 ms and
+    resets connections at random, while `active`."""
+
+    def __init__(self, target_port: int, reset_p: float = 0.02) -> None:
+        self.target_port = target_port
+        self.reset_p = reset_p
+        self.active = True
+        self.resets = 0
+        self.rng = random.Random(4)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._conn, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def close(self) -> None:
+        if self._server:
+            self._server.close()
+
+    async def _conn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(
+            self._pipe(reader, up_w, writer), self._pipe(up_r, writer, up_w), return_exceptions=True
+        )
+        for w in (writer, up_w):
+            with contextlib.suppress(Exception):
+                w.close()
+
+    async def _pipe(
+        self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, back: asyncio.StreamWriter
+    ) -> None:
+        while data := await src.read(65536):
+            if self.active:
+                await asyncio.sleep(self.rng.uniform(0.05, 0.5))
+                if self.rng.random() < self.reset_p:
+                    self.resets += 1
+                    dst.transport.abort()
+                    back.transport.abort()
+                    return
+            dst.write(data)
+            await dst.drain()
+        dst.close()
+
+
+class Harness:
+    """A private Redis (AOF everysec), the local site, the daemon as a child process, and
+    the two event readers."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        hostile: float = 0.0,
+        log_offline_s: float = 0.0,
+        flaky_network: bool = False,
+    ) -> None:
+        self.workdir = workdir
+        self.flaky_network = flaky_network
+        self.proxy: FlakyProxy | None = None
+        self.site = Site(hostile=hostile)
+        self.redis_server = EmbeddedRedis(str(workdir / "redis"), appendonly=True)
+        self.http_port = free_port()
+        self.daemon: asyncio.subprocess.Process | None = None
+        self.channel: list[tuple[str, int]] = []
+        self.log_seen: list[tuple[str, int]] = []
+        self.log_offline_s = log_offline_s
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._daemon_log = open(workdir / "daemon.log", "ab")  # noqa: SIM115 (closed on exit)
+
+    async def __aenter__(self) -> Harness:
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", self.site.handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        tcp = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await tcp.start()
+        port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.site.base = f"http://127.0.0.1:{port}"
+        self.redis_server.start()
+        self.redis = connect(self.redis_server.url)
+        if self.flaky_network:
+            self.proxy = FlakyProxy(self.redis_server.port)
+            await self.proxy.start()
+        self._write_config()
+        await self.start_daemon()
+        self._tasks = [
+            asyncio.create_task(self._subscribe()),
+            asyncio.create_task(self._read_log()),
+        ]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.stop_daemon()
+        await self.redis.aclose()
+        if self.proxy:
+            await self.proxy.close()
+        self.redis_server.stop()
+        if self._runner:
+            await self._runner.cleanup()
+        self._daemon_log.close()
+
+    def _write_config(self) -> None:
+        feeds = "".join(f'<outline xmlUrl="{self.site.base}/feed{f}.xml"/>' for f in range(FEEDS))
+        (self.workdir / "feeds.opml").write_text(f'<opml version="2.0"><body>{feeds}</body></opml>')
+        (self.workdir / "chaos.toml").write_text(
+            "[feeds]\ninterval_s = 1.0\nmin_interval_s = 0.5\nmax_interval_s = 2.0\n"
+            "backoff_max_s = 2.0\n"
+            "[workers]\ncount = 2\nclaim_idle_s = 3.0\nblock_ms = 200\n"
+            "[fetch]\ntimeout_s = 5.0\nmax_body_bytes = 4194304\n"
+            "[politeness]\nhost_concurrency = 0\nhost_rate_per_s = 0.0\nrobots = false\n"
+            "[store]\ntrim_every_s = 3600.0\n"
+            '[log]\nlevel = "WARNING"\n'
+        )
+
+    async def start_daemon(self) -> None:
+        env = {
+            **os.environ,
+            "NEWSINGEST_REDIS_URL": (
+                f"redis://127.0.0.1:{self.proxy.port}/0" if self.proxy else self.redis_server.url
+            ),
+            "NEWSINGEST_HTTP_PORT": str(self.http_port),
+            "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+        }
+        self.daemon = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "service",
+            "run",
+            "--config",
+            str(self.workdir / "chaos.toml"),
+            "--feeds",
+            str(self.workdir / "feeds.opml"),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=self._daemon_log,
+        )
+
+    async def stop_daemon(self) -> tuple[int, float]:
+        """SIGTERM; the exit status and seconds it took."""
+        if self.daemon is None or self.daemon.returncode is not None:
+            return 0, 0.0
+        started = time.monotonic()
+        self.daemon.send_signal(signal.SIGTERM)
+        try:
+            code = await asyncio.wait_for(self.daemon.wait(), 20)
+        except TimeoutError:
+            self.daemon.kill()
+            code = await self.daemon.wait()
+        return code, time.monotonic() - started
+
+    async def ready(self, timeout_s: float = 60.0) -> float:
+        """Seconds until /readyz answers 200."""
+        started = time.monotonic()
+        url = f"http://127.0.0.1:{self.http_port}/readyz"
+        async with aiohttp.ClientSession() as s:
+            while time.monotonic() - started < timeout_s:
+                with contextlib.suppress(aiohttp.ClientError, OSError):
+                    async with s.get(url, timeout=aiohttp.ClientTimeout(total=1)) as r:
+                        if r.status == 200:
+                            return time.monotonic() - started
+                await asyncio.sleep(0.1)
+        raise RuntimeError(f"/readyz not 200 within {timeout_s}s")
+
+    async def _subscribe(self) -> None:
+        while True:  # reconnects after a Redis restart; what it misses meanwhile, the log has
+            client = connect(self.redis_server.url)
+            try:
+                pubsub = client.pubsub()
+                await pubsub.subscribe(keys.EVENTS_CHANNEL)
+                while True:
+                    msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if msg:
+                        event = json.loads(msg["data"])["event"]
+                        self.channel.append((event["id"], int(event["version"])))
+            except (OSError, ConnectionError, aiohttp.ClientError, Exception):
+                await asyncio.sleep(0.2)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+    async def _read_log(self) -> None:
+        last = "0-0"
+        offline_from = time.monotonic() + 5.0
+        while True:
+            if self.log_offline_s and offline_from <= time.monotonic():
+                await asyncio.sleep(self.log_offline_s)  # T6: the reader is away
+                self.log_offline_s = 0.0
+            try:
+                reply = await self.redis.xread({keys.EVENTS_STREAM: last}, count=500, block=500)
+            except Exception:
+                await asyncio.sleep(0.2)
+                continue
+            for _, entries in reply or []:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    event = json.loads(fields.get("message") or fields.get("data") or "{}")
+                    event = event.get("event", event)
+                    self.log_seen.append((event.get("id", ""), int(event.get("version", 0))))
+
+    async def worker_pids(self) -> list[int]:
+        """Pids of workers with a live heartbeat ([] while Redis is down)."""
+        try:
+            return [int(b["pid"]) for b in (await beats.live(self.redis, "worker")).values()]
+        except Exception:
+            return []
+
+    async def release(self, total: int, duration_s: float, stop: asyncio.Event) -> None:
+        step = duration_s / max(total, 1)
+        for n in range(1, total + 1):
+            self.site.released = n
+            await asyncio.sleep(step)
+        stop.set()
+
+    async def settle(self, timeout_s: float) -> None:
+        """Wait until every released article is committed or dead-lettered, or timeout."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                done = await self.redis.hlen(keys.ARTICLE_DATA)
+                dead = await self.redis.xlen(keys.DEAD_STREAM)
+                if done + dead >= self.site.released:
+                    break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2.0)  # the readers take the last messages
+
+    async def tally(self, name: str) -> Tally:
+        t = Tally(name)
+        t.articles_in = self.site.released
+        records = await self.redis.hvals(keys.ARTICLE_DATA)
+        urls = {json.loads(r)["url"] for r in records}
+        committed = {int(u.rsplit("/", 1)[1].split(".")[0]) for u in urls if "/a/" in u}
+        dead_urls = set()
+        for _, fields in await self.redis.xrange(keys.DEAD_STREAM):
+            with contextlib.suppress(Exception):
+                dead_urls.add(json.loads(fields["item"])["url"])
+                t.dead_errors.append(fields.get("error", "")[:160])
+        dead = {int(u.rsplit("/", 1)[1].split(".")[0]) for u in dead_urls} - committed
+        t.committed = len(committed)
+        t.dead = len(dead)
+        t.lost = len(set(range(t.articles_in)) - committed - dead)
+        log = await self.redis.xrange(keys.EVENTS_STREAM)
+        t.events_published = len(log)
+        t.duplicates_channel = len(self.channel) - len(set(self.channel))
+        t.duplicates_log = len(self.log_seen) - len(set(self.log_seen))
+        t.missed_on_channel = len(set(self.log_seen) - set(self.channel))
+        t.log_reader_caught_up = len(self.log_seen) == len(log)
+        return t
+
+
+async def kill_workers(h: Harness, stop: asyncio.Event, tally: Tally, rng: random.Random) -> None:
+    """T1: kill -9 a random worker every 2-8 s; recovery = until a new worker beats."""
+    while not stop.is_set():
+        await asyncio.sleep(rng.uniform(2.0, 8.0))
+        pids = await h.worker_pids()
+        if not pids or stop.is_set():
+            continue
+        victim = rng.choice(pids)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+        tally.faults += 1
+        killed = time.monotonic()
+        while time.monotonic() - killed < 60:
+            live = await h.worker_pids()
+            if victim not in live and len(live) >= 2:
+                break
+            await asyncio.sleep(0.2)
+        tally.recovery_s.append(time.monotonic() - killed)
+
+
+async def restart_daemon(h: Harness, stop: asyncio.Event, tally: Tally, every_s: float) -> None:
+    """T2: SIGTERM the whole daemon (it must exit 0 within 10 s), start it again."""
+    while not stop.is_set():
+        await asyncio.sleep(every_s)
+        if stop.is_set():
+            break
+        code, took = await h.stop_daemon()
+        if code != 0 or took > 10.0:
+            print(f"  T2: daemon exit status {code} after {took:.1f}s", flush=True)
+        tally.faults += 1
+        await h.start_daemon()
+        tally.recovery_s.append(await h.ready())
+
+
+async def restart_redis(h: Harness, stop: asyncio.Event, tally: Tally, every_s: float) -> None:
+    """T3: kill -9 redis-server, restart it on the same port and data; recovery = /readyz."""
+    while not stop.is_set():
+        await asyncio.sleep(every_s)
+        if stop.is_set() or h.redis_server.proc is None:
+            break
+        h.redis_server.proc.kill()
+        h.redis_server.proc.wait()
+        h.redis_server.stop()  # closes the dead server's stderr pipe
+        tally.faults += 1
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(h.redis_server.start, 30.0)
+        tally.recovery_s.append(await h.ready())
+
+
+async def run_scenario(
+    name: str, articles: int, duration_s: float, workdir: Path, log_offline_s: float = 0.0
+) -> Tally:
+    """One scenario, or several faults at once ("T1+T3")."""
+    started = time.monotonic()
+    parts = name.split("+")
+    rng = random.Random(name)
+    hostile = 0.3 if "T5" in parts else 0.0
+    async with Harness(workdir, hostile, log_offline_s, flaky_network="T4" in parts) as h:
+        await h.ready()
+        stop = asyncio.Event()
+        tally = Tally(name)
+        faults = {
+            "T1": lambda: kill_workers(h, stop, tally, rng),
+            "T2": lambda: restart_daemon(h, stop, tally, max(duration_s / 10, 3.0)),
+            "T3": lambda: restart_redis(h, stop, tally, max(duration_s / 5, 4.0)),
+        }
+        tasks = [asyncio.create_task(h.release(articles, duration_s, stop))]
+        tasks += [asyncio.create_task(faults[p]()) for p in parts if p in faults]
+        await asyncio.gather(*tasks)
+        if h.proxy:  # T4 lasts while articles flow; then the network heals
+            h.proxy.active = False
+            tally.faults += h.proxy.resets
+        await h.settle(timeout_s=max(60.0, duration_s))
+        result = await h.tally(name)
+        result.faults = tally.faults + h.site.hostile_served
+        result.recovery_s = tally.recovery_s
+    result.seconds = time.monotonic() - started
+    return result
+
+
+async def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--scenarios", default="T1,T2,T3,T4,T5")
+    p.add_argument("--articles", type=int, default=600)
+    p.add_argument("--duration", type=float, default=120.0, help="seconds articles flow")
+    p.add_argument("--log-offline", type=float, default=60.0, help="T6: log reader away, s")
+    args = p.parse_args(argv)
+    print(HEADER, flush=True)
+    failed = False
+    for name in args.scenarios.split(","):
+        # CHAOS_KEEP=1 keeps each run's directory (daemon.log, the Redis data) for a look.
+        tmp = tempfile.mkdtemp(prefix=f"chaos-{name}-")
+        try:
+            t = await run_scenario(name, args.articles, args.duration, Path(tmp), args.log_offline)
+        finally:
+            if os.environ.get("CHAOS_KEEP"):
+                print(f"  {name}: kept {tmp}", file=sys.stderr, flush=True)
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+        print(t.row(), flush=True)
+        reasons = Counter(re.sub(r"https?://\S+", "URL", e) for e in t.dead_errors)
+        for reason, count in reasons.most_common():
+            print(f"  {name} dead letters: {count} x {reason}", file=sys.stderr, flush=True)
+        failed |= bool(t.lost or t.duplicates_log or t.duplicates_channel)
+        failed |= not t.log_reader_caught_up
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
