@@ -12,7 +12,16 @@ published; the log reader goes offline for a while (T6) and must catch up.
   T3  kill -9 redis-server and restart it on the same data, repeatedly
   T4  a TCP proxy between daemon and Redis: 50-500 ms per chunk, connections reset at random
   T5  30% of feed and page responses hostile (slow, truncated, 500, gzip bomb, redirect loop)
-  T6  (in every scenario) the events-log reader offline, then catching up
+  T6  (in every scenario but T7) the events-log reader offline, then catching up
+  T7  a soak, no faults: articles at a steady --rate for --duration seconds with a short
+      store.window_s (--window) so that trimming must bound Redis; every SAMPLE_EVERY_S the
+      RSS of each process (daemon, workers, sandbox children, redis-server, from /proc) and
+      Redis used_memory, and /healthz asked HEALTHZ_PER_S times a second throughout
+      (store.trim_every_s a tenth of the window; the flow starts once /healthz is 200).
+      Judged: each RSS last vs its first sample after the warm-up (a fifth of the run, at
+      most 60 s) within 15%; used_memory after the second window at most 15% over its peak
+      in it; /healthz p99 under 50 ms and every answer 200. The store fills during the first
+      window, so redis-server's RSS is also given against its first sample after one window.
 
 Per scenario: articles in (entries the feeds listed), committed (article records in the store),
 dead-lettered (refused by design, e.g. a gzip bomb over fetch.max_body_bytes, with its error),
@@ -20,7 +29,12 @@ lost (neither: the target is 0), events published (events-log entries), duplicat
 version published twice, on the channel or in the log), messages the subscriber missed, the
 log reader's catch-up, and recovery times (fault -> /readyz 200, or -> a new worker heartbeat).
 
+While the store trims (T7), articles and events leave Redis after the window, so committed
+articles are collected by scanning the article records every few seconds (far inside the
+window), and events published are the distinct events the log reader saw.
+
 Usage: python bench/chaos.py [--scenarios T1,T2,T3,T4,T5] [--articles N] [--duration S]
+       python bench/chaos.py --scenarios T7 --duration 1800 [--rate 5] [--window 300]
 """
 
 from __future__ import annotations
@@ -48,6 +62,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_pipeline import _children, _label, _status_kb, percentile  # noqa: E402
 from service.redisconn import EmbeddedRedis, connect, free_port  # noqa: E402
 from workers import beats, keys  # noqa: E402
 
@@ -80,6 +95,12 @@ WORDS = [
 ]
 FEEDS = 8
 FEED_WINDOW = 60  # entries a feed lists (newest first)
+SAMPLE_EVERY_S = 10.0  # T7: RSS and Redis memory
+HEALTHZ_PER_S = 10.0  # T7: /healthz requests a second
+COMMIT_SCAN_S = 5.0  # T7: article records collected this often (they live store.window_s)
+RSS_FLAT = 0.15  # T7 targets: RSS last vs first within 15%,
+HEALTHZ_P99_MS = 50.0  # /healthz p99 under 50 ms,
+REDIS_BOUND = 0.15  # used_memory after the second window at most 15% over its level in it
 
 
 def article_html(n: int) -> bytes:
@@ -251,8 +272,11 @@ class Harness:
         hostile: float = 0.0,
         log_offline_s: float = 0.0,
         flaky_network: bool = False,
+        store_env: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
+        self.store_env = store_env or {}
+        self.committed_seen: set[int] = set()
         self.flaky_network = flaky_network
         self.proxy: FlakyProxy | None = None
         self.site = Site(hostile=hostile)
@@ -322,6 +346,7 @@ class Harness:
             ),
             "NEWSINGEST_HTTP_PORT": str(self.http_port),
             "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
+            **self.store_env,
         }
         self.daemon = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -351,10 +376,10 @@ class Harness:
             code = await self.daemon.wait()
         return code, time.monotonic() - started
 
-    async def ready(self, timeout_s: float = 60.0) -> float:
-        """Seconds until /readyz answers 200."""
+    async def ready(self, timeout_s: float = 60.0, path: str = "/readyz") -> float:
+        """Seconds until /readyz (or `path`) answers 200."""
         started = time.monotonic()
-        url = f"http://127.0.0.1:{self.http_port}/readyz"
+        url = f"http://127.0.0.1:{self.http_port}{path}"
         async with aiohttp.ClientSession() as s:
             while time.monotonic() - started < timeout_s:
                 with contextlib.suppress(aiohttp.ClientError, OSError):
@@ -362,7 +387,7 @@ class Harness:
                         if r.status == 200:
                             return time.monotonic() - started
                 await asyncio.sleep(0.1)
-        raise RuntimeError(f"/readyz not 200 within {timeout_s}s")
+        raise RuntimeError(f"{path} not 200 within {timeout_s}s")
 
     async def _subscribe(self) -> None:
         while True:  # reconnects after a Redis restart; what it misses meanwhile, the log has
@@ -396,9 +421,7 @@ class Harness:
             for _, entries in reply or []:
                 for entry_id, fields in entries:
                     last = entry_id
-                    event = json.loads(fields.get("message") or fields.get("data") or "{}")
-                    event = event.get("event", event)
-                    self.log_seen.append((event.get("id", ""), int(event.get("version", 0))))
+                    self.log_seen.append(_log_event(fields))
 
     async def worker_pids(self) -> list[int]:
         """Pids of workers with a live heartbeat ([] while Redis is down)."""
@@ -419,19 +442,35 @@ class Harness:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with contextlib.suppress(Exception):
-                done = await self.redis.hlen(keys.ARTICLE_DATA)
+                if self.store_env:  # records leave after the window: count those gathered
+                    self.committed_seen |= await self.committed_now()
+                    done = len(self.committed_seen)
+                else:
+                    done = await self.redis.hlen(keys.ARTICLE_DATA)
                 dead = await self.redis.xlen(keys.DEAD_STREAM)
                 if done + dead >= self.site.released:
                     break
             await asyncio.sleep(0.5)
         await asyncio.sleep(2.0)  # the readers take the last messages
 
+    async def committed_now(self) -> set[int]:
+        """Numbers of the articles whose records are in the store now."""
+        records = await self.redis.hvals(keys.ARTICLE_DATA)
+        urls = {json.loads(r)["url"] for r in records}
+        return {int(u.rsplit("/", 1)[1].split(".")[0]) for u in urls if "/a/" in u}
+
+    async def collect_committed(self, stop: asyncio.Event) -> None:
+        """T7: the store trims records after the window, so gather them while they are there."""
+        while not stop.is_set():
+            with contextlib.suppress(Exception):
+                self.committed_seen |= await self.committed_now()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), COMMIT_SCAN_S)
+
     async def tally(self, name: str) -> Tally:
         t = Tally(name)
         t.articles_in = self.site.released
-        records = await self.redis.hvals(keys.ARTICLE_DATA)
-        urls = {json.loads(r)["url"] for r in records}
-        committed = {int(u.rsplit("/", 1)[1].split(".")[0]) for u in urls if "/a/" in u}
+        committed = await self.committed_now() | self.committed_seen
         dead_urls = set()
         for _, fields in await self.redis.xrange(keys.DEAD_STREAM):
             with contextlib.suppress(Exception):
@@ -442,12 +481,23 @@ class Harness:
         t.dead = len(dead)
         t.lost = len(set(range(t.articles_in)) - committed - dead)
         log = await self.redis.xrange(keys.EVENTS_STREAM)
-        t.events_published = len(log)
+        trimming = bool(self.store_env)  # the log keeps only the window: count what was read
+        t.events_published = len(set(self.log_seen)) if trimming else len(log)
         t.duplicates_channel = len(self.channel) - len(set(self.channel))
         t.duplicates_log = len(self.log_seen) - len(set(self.log_seen))
         t.missed_on_channel = len(set(self.log_seen) - set(self.channel))
-        t.log_reader_caught_up = len(self.log_seen) == len(log)
+        if trimming:  # every entry still in the log was read
+            t.log_reader_caught_up = {_log_event(f) for _, f in log} <= set(self.log_seen)
+        else:
+            t.log_reader_caught_up = len(self.log_seen) == len(log)
         return t
+
+
+def _log_event(fields: dict[str, str]) -> tuple[str, int]:
+    """(event id, version) of an events-log entry."""
+    event = json.loads(fields.get("message") or fields.get("data") or "{}")
+    event = event.get("event", event)
+    return event.get("id", ""), int(event.get("version", 0))
 
 
 async def kill_workers(h: Harness, stop: asyncio.Event, tally: Tally, rng: random.Random) -> None:
@@ -530,20 +580,223 @@ async def run_scenario(
     return result
 
 
+@dataclass
+class Soak:
+    """T7's samples: RSS per process, Redis used_memory, /healthz latencies."""
+
+    window_s: float
+    warmup_s: float
+    rss_kb: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
+    redis_bytes: list[tuple[float, int]] = field(default_factory=list)
+    healthz_ms: list[float] = field(default_factory=list)
+    healthz_failed: list[tuple[float, str]] = field(default_factory=list)  # (t, why)
+
+    def rss_rows(self) -> list[str]:
+        """Per process: first sample after warm-up, last, max, last vs first; and last vs the
+        first sample after one window (the store fills during the first window)."""
+        rows = []
+        for name, samples in self.rss_kb.items():
+            after = [kb for t, kb in samples if t >= self.warmup_s] or [kb for _, kb in samples]
+            first, last, peak = after[0], after[-1], max(after)
+            change = (last - first) / first
+            windowed = [kb for t, kb in samples if t >= self.window_s]
+            since = f"{(last - windowed[0]) / windowed[0]:+.1%}" if windowed else "-"
+            rows.append(
+                f"| {name} | {len(samples)} | {first / 1024:.1f} | {last / 1024:.1f} "
+                f"| {peak / 1024:.1f} | {change:+.1%} | {since} "
+                f"| {'yes' if abs(change) <= RSS_FLAT else 'NO'} |"
+            )
+        return rows
+
+    def redis_bounded(self) -> tuple[float, float, bool] | None:
+        """Max used_memory in the second window and after it (MiB), and whether the later
+        stays within REDIS_BOUND of the earlier; None when the run is shorter than 2 windows."""
+        second = [b for t, b in self.redis_bytes if self.window_s <= t < 2 * self.window_s]
+        later = [b for t, b in self.redis_bytes if t >= 2 * self.window_s]
+        if not second or not later:
+            return None
+        a, b = max(second), max(later)
+        return a / 2**20, b / 2**20, b <= a * (1 + REDIS_BOUND)
+
+    def healthz(self) -> tuple[float, float]:
+        return percentile(self.healthz_ms, 50), percentile(self.healthz_ms, 99)
+
+    def flat(self) -> bool:
+        return all(row.endswith("| yes |") for row in self.rss_rows())
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """The daemon's processes by pid: the daemon, its workers, their sandbox children."""
+    out: dict[int, str] = {}
+    todo = [(root, 0)]
+    while todo:
+        pid, depth = todo.pop()
+        label = _label(pid, root) or "?"
+        if label == "worker" and depth >= 2:
+            label = "sandbox"  # a worker's page-analysis child (spawned too)
+        out[pid] = label
+        todo += [(c, depth + 1) for c in _children(pid)]
+    return out
+
+
+async def sample_memory(h: Harness, soak: Soak, started: float, stop: asyncio.Event) -> None:
+    """T7: every SAMPLE_EVERY_S, VmRSS of each process and Redis used_memory."""
+    while not stop.is_set():
+        t = time.monotonic() - started
+        assert h.daemon is not None and h.redis_server.proc is not None
+        procs = process_tree(h.daemon.pid)
+        procs[h.redis_server.proc.pid] = "redis-server"
+        for pid, label in procs.items():
+            rss = _status_kb(pid, "VmRSS")
+            if rss is not None:
+                soak.rss_kb.setdefault(f"{label} {pid}", []).append((t, rss))
+        with contextlib.suppress(Exception):
+            info = await h.redis.info("memory")
+            soak.redis_bytes.append((t, int(info["used_memory"])))
+        print(
+            f"  T7 t={t:.0f}s redis used_memory={soak.redis_bytes[-1][1] / 2**20:.1f}MiB "
+            + " ".join(
+                f"{n}={v[-1][1] // 1024}MiB" for n, v in soak.rss_kb.items() if v[-1][0] == t
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), SAMPLE_EVERY_S)
+
+
+async def ask_healthz(h: Harness, soak: Soak, started: float, stop: asyncio.Event) -> None:
+    """T7: GET /healthz HEALTHZ_PER_S times a second on one keep-alive session; latency in ms."""
+    url = f"http://127.0.0.1:{h.http_port}/healthz"
+    step = 1.0 / HEALTHZ_PER_S
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
+        next_at = time.monotonic()
+        while not stop.is_set():
+            asked = time.perf_counter()
+            why = ""
+            try:
+                async with s.get(url) as r:
+                    body = await r.read()
+                    if r.status != 200:
+                        why = f"{r.status} {body[:200].decode(errors='replace')}"
+            except (aiohttp.ClientError, OSError, TimeoutError) as e:
+                why = repr(e)
+            if why:
+                soak.healthz_failed.append((time.monotonic() - started, why))
+            else:
+                soak.healthz_ms.append((time.perf_counter() - asked) * 1000)
+            next_at += step
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+
+async def run_soak(
+    rate: float, duration_s: float, window_s: float, workdir: Path
+) -> tuple[Tally, Soak]:
+    """T7: no faults; steady articles, a short store window, memory and /healthz sampled."""
+    started = time.monotonic()
+    store_env = {
+        "NEWSINGEST_STORE_WINDOW_S": str(window_s),
+        "NEWSINGEST_STORE_TRIM_EVERY_S": str(max(5.0, window_s / 10)),
+    }
+    listed_s = FEED_WINDOW * FEEDS / rate
+    if window_s <= listed_s:  # the seen set would forget entries the feeds still list
+        raise ValueError(
+            f"--window {window_s:g}: must exceed {listed_s:g} s, how long an entry stays "
+            f"listed ({FEED_WINDOW} entries a feed, {FEEDS} feeds, --rate {rate:g})"
+        )
+    soak = Soak(window_s=window_s, warmup_s=min(60.0, duration_s / 5))
+    async with Harness(workdir, store_env=store_env) as h:
+        await h.ready()
+        # /readyz is 200 before the workers' first heartbeats make /healthz 200: start after.
+        late = await h.ready(path="/healthz")
+        print(f"  T7: /healthz 200 {late:.1f} s after /readyz 200", file=sys.stderr, flush=True)
+        released, sampled, gathered = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        flow = time.monotonic()
+        release = asyncio.create_task(h.release(round(rate * duration_s), duration_s, released))
+        collect = asyncio.create_task(h.collect_committed(gathered))
+        samplers = [
+            asyncio.create_task(sample_memory(h, soak, flow, sampled)),
+            asyncio.create_task(ask_healthz(h, soak, flow, sampled)),
+        ]
+        await release
+        sampled.set()
+        await asyncio.gather(*samplers)
+        await h.settle(timeout_s=60.0)  # records still gathered meanwhile
+        gathered.set()
+        await collect
+        result = await h.tally("T7")
+    result.seconds = time.monotonic() - started
+    return result, soak
+
+
+def print_soak(soak: Soak, rate: float, duration_s: float) -> bool:
+    """The T7 report; True when every target is met."""
+    print(
+        f"\nT7: {rate:g} articles/s for {duration_s:.0f} s, store.window_s {soak.window_s:g}, "
+        f"samples every {SAMPLE_EVERY_S:g} s, warm-up {soak.warmup_s:g} s\n\n"
+        "| process pid | samples | RSS MiB first after warm-up | last | max | last vs first "
+        f"| last vs first after one window | within {RSS_FLAT:.0%} |\n|---|---|---|---|---|---|---|---|"
+    )
+    for row in soak.rss_rows():
+        print(row)
+    series = ", ".join(
+        f"{t:.0f}s {b / 2**20:.1f}"
+        for t, b in soak.redis_bytes[:: max(1, len(soak.redis_bytes) // 15)]
+    )
+    print(
+        f"\nRedis used_memory MiB over time: {series}; last {soak.redis_bytes[-1][1] / 2**20:.1f}"
+    )
+    bound = soak.redis_bounded()
+    if bound:
+        print(
+            f"Redis used_memory max in the second window {bound[0]:.1f} MiB, after it "
+            f"{bound[1]:.1f} MiB: {'bounded' if bound[2] else 'STILL GROWING'}"
+        )
+    else:
+        print("Redis used_memory: run shorter than two windows, boundedness not judged")
+    p50, p99 = soak.healthz()
+    print(
+        f"/healthz: {len(soak.healthz_ms)} answered 200, {len(soak.healthz_failed)} not; "
+        f"of the 200s p50 {p50:.1f} ms, p99 {p99:.1f} ms (target < {HEALTHZ_P99_MS:g} ms)",
+        flush=True,
+    )
+    reasons = Counter(re.sub(r"\d+", "N", why)[:160] for _, why in soak.healthz_failed)
+    for why, count in reasons.most_common(5):
+        print(f"  /healthz not 200: {count} x {why}", flush=True)
+    if soak.healthz_failed:
+        times = [t for t, _ in soak.healthz_failed]
+        print(f"  /healthz not 200 between {min(times):.0f}s and {max(times):.0f}s", flush=True)
+    return (
+        soak.flat()
+        and p99 < HEALTHZ_P99_MS
+        and not soak.healthz_failed
+        and (bound is None or bound[2])
+    )
+
+
 async def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--scenarios", default="T1,T2,T3,T4,T5")
     p.add_argument("--articles", type=int, default=600)
     p.add_argument("--duration", type=float, default=120.0, help="seconds articles flow")
     p.add_argument("--log-offline", type=float, default=60.0, help="T6: log reader away, s")
+    p.add_argument("--rate", type=float, default=5.0, help="T7: articles a second")
+    p.add_argument("--window", type=float, default=300.0, help="T7: store.window_s, s")
     args = p.parse_args(argv)
     print(HEADER, flush=True)
     failed = False
+    soaks: list[Soak] = []
     for name in args.scenarios.split(","):
         # CHAOS_KEEP=1 keeps each run's directory (daemon.log, the Redis data) for a look.
         tmp = tempfile.mkdtemp(prefix=f"chaos-{name}-")
         try:
-            t = await run_scenario(name, args.articles, args.duration, Path(tmp), args.log_offline)
+            if name == "T7":
+                t, soak = await run_soak(args.rate, args.duration, args.window, Path(tmp))
+                soaks.append(soak)
+            else:
+                t = await run_scenario(
+                    name, args.articles, args.duration, Path(tmp), args.log_offline
+                )
         finally:
             if os.environ.get("CHAOS_KEEP"):
                 print(f"  {name}: kept {tmp}", file=sys.stderr, flush=True)
@@ -555,6 +808,8 @@ async def main(argv: list[str] | None = None) -> int:
             print(f"  {name} dead letters: {count} x {reason}", file=sys.stderr, flush=True)
         failed |= bool(t.lost or t.duplicates_log or t.duplicates_channel)
         failed |= not t.log_reader_caught_up
+    for soak in soaks:
+        failed |= not print_soak(soak, args.rate, args.duration)
     return 1 if failed else 0
 
 
