@@ -34,30 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workers.extract import extract_events  # noqa: E402
+from workers.extract.judge import FAMILY  # noqa: E402
+from workers.extract.train import CONFLICT_TYPES, DISASTER_TYPES  # noqa: E402
 from workers.records import Document  # noqa: E402
 
-FAMILIES = {
-    "Battles": "violent",
-    "Explosions/Remote violence": "violent",
-    "Violence against civilians": "violent",
-    "Organized crime": "violent",
-    "Protests": "unrest",
-    "Riots": "unrest",
-    "Natural disaster": "disaster",
-    "Man-made disaster": "disaster",
-    "Strategic developments": "strategic",
-    "Diplomacy": "diplomacy",
-}
-# The six ACLED types: political violence, demonstrations and strategic developments.
-CONFLICT_TYPES = {
-    "Battles",
-    "Explosions/Remote violence",
-    "Violence against civilians",
-    "Protests",
-    "Riots",
-    "Strategic developments",
-}
-DISASTER_TYPES = {"Natural disaster", "Man-made disaster"}
 QUIET = ("arts", "sport", "science", "business", "economy", "entertainment", "culture")
 
 
@@ -108,7 +88,7 @@ def matches(event: dict[str, Any], incident: dict[str, Any]) -> bool:
     ec, ic = event["location"].get("country"), incident.get("country")
     if ec and ic and ec != ic:
         return False
-    return FAMILIES.get(event["event_type"]) == FAMILIES.get(incident["type"])
+    return FAMILY.get(event["event_type"]) == FAMILY.get(incident["type"])
 
 
 def score_pages(floor: float, reliability: list[Scored], show: bool) -> list[tuple[str, str]]:

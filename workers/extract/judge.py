@@ -23,6 +23,8 @@ LEAD_CHARS = 600  # the title and this much of the text are an article's lead
 BACKGROUND = 0.7  # weight of an event told after the lead with no day or toll of its own
 QUOTED = 0.3  # ... and of one told in a quotation
 QUOTES = ('"', "“", "‘", "'", "«")
+# Families of event types one incident may be told as: the three violent types and organised
+# crime; protests and riots; the two disasters (the same grouping scores the labelled pages).
 FAMILY = {
     "Battles": "violent",
     "Explosions/Remote violence": "violent",
@@ -32,6 +34,8 @@ FAMILY = {
     "Riots": "unrest",
     "Natural disaster": "disaster",
     "Man-made disaster": "disaster",
+    "Strategic developments": "strategic",
+    "Diplomacy": "diplomacy",
 }
 
 

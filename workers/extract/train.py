@@ -41,6 +41,8 @@ C = 4.0  # inverse regularisation; chosen on a 10% split of the training rows
 FOLDS = 3
 SAMPLE_FILE = Path(__file__).resolve().parents[2] / "tests" / "data" / "model_sample.jsonl"
 
+# The six ACLED types (political violence, demonstrations, strategic developments): an event
+# of one of them is right on a Current Events "Armed conflicts and attacks" bullet.
 CONFLICT_TYPES = {
     "Battles",
     "Explosions/Remote violence",
