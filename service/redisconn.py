@@ -9,7 +9,6 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import Any
 from urllib.parse import urlsplit
 
