@@ -95,6 +95,8 @@ class LocalCluster:
                 str(self.bus_ports[-1]),
                 "--cluster-node-timeout",
                 str(self.node_timeout_ms),
+                "--repl-diskless-sync-delay",
+                "0",
             ),
         )
         self.nodes.append(node)
@@ -114,7 +116,7 @@ class LocalCluster:
         self._wait([*clients, replica], self.masters + 1, timeout_s)
         replica.execute_command("CLUSTER", "REPLICATE", master.execute_command("CLUSTER", "MYID"))
         deadline = time.monotonic() + timeout_s
-        while "master_link_status:up" not in replica.execute_command("INFO", "replication"):
+        while replica.info("replication").get("master_link_status") != "up":
             if time.monotonic() > deadline:
                 raise RuntimeError("local cluster: the replica did not sync")
             time.sleep(0.2)
