@@ -101,7 +101,7 @@ async def bench_sse(url: str, clients: int, events: int, per_s: float) -> bool:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        expected = [str(i) for i, _ in await redis.xrange("newsingest:events:log")]
+        expected = [str(i) for i, _ in await redis.xrange(keys.EVENTS_STREAM)]
     finally:
         api.terminate()
         await api.wait()

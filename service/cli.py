@@ -84,13 +84,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_extract(args.file, args.jsonl, sys.stdout, floor)
     if args.command == "check":
         if args.role != "api":
-            return cmd_check_beats(settings.redis.url, args.role)
+            return cmd_check_beats(settings.redis.url, args.role, settings.redis.cluster)
         return cmd_check(
             args.url or f"http://{_reachable(settings.http.host)}:{settings.http.port}"
         )
     if args.command == "tail":
         url = tail.redis_url_for(args, settings.redis.url, settings.redis.data_dir)
-        return tail.main(url, tail.options(args))
+        return tail.main(url, tail.options(args), settings.redis.cluster)
     if args.command == "feeds":
         from service.limits import fetch_limits
 
@@ -129,13 +129,13 @@ def cmd_check(base_url: str) -> int:
         return 1
 
 
-def cmd_check_beats(redis_url: str, role: str) -> int:
+def cmd_check_beats(redis_url: str, role: str, cluster: bool = False) -> int:
     """0 when a process of `role` on this host has a live heartbeat in the shared Redis."""
     if not redis_url:
         raise ConfigError("redis.url", f"empty: check --role {role} reads the shared Redis")
     host = socket.gethostname()
     try:
-        live = asyncio.run(_live_beats(redis_url, role))
+        live = asyncio.run(_live_beats(redis_url, role, cluster))
     except (RedisError, OSError) as e:
         print(f"newsingest: {redis_url}: {e}", file=sys.stderr)
         return 1
@@ -149,11 +149,13 @@ def cmd_check_beats(redis_url: str, role: str) -> int:
     return 0
 
 
-async def _live_beats(redis_url: str, role: str) -> dict[str, dict[str, object]]:
-    from service.redisconn import connect
+async def _live_beats(
+    redis_url: str, role: str, cluster: bool
+) -> dict[str, dict[str, object]]:
+    from service.redisconn import connected
     from workers import beats
 
-    redis = connect(redis_url)
+    redis = await connected(redis_url, cluster)
     try:
         return await beats.live(redis, role)
     finally:

@@ -15,6 +15,7 @@ from workers.errors import ConfigError
 class RedisSettings:
     url: str = ""  # empty: start an embedded private redis-server
     data_dir: str = "var/redis"  # embedded server's data (appendonly on)
+    cluster: bool = False  # url is a Redis Cluster node (implied when url lists several nodes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +294,7 @@ def _validate(s: Settings) -> Settings:
             not s.redis.url or s.redis.url.startswith(("redis://", "rediss://", "unix://")),
             "must start with redis://, rediss:// or unix://",
         ),
+        ("redis.cluster", bool(s.redis.url) or not s.redis.cluster, "needs redis.url"),
     ]
     for key, ok, why in checks:
         if not ok:

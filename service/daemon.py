@@ -23,9 +23,9 @@ from service.config import Settings
 from service.http import AppState, make_app
 from service.limits import fetch_limits, queue_settings
 from service.poll import Poller, PollSettings
-from service.redisconn import EmbeddedRedis, connect
+from service.redisconn import EmbeddedRedis, connected, is_cluster
 from service.sse import StreamSettings
-from workers import beats, keys
+from workers import beats, keys, layout
 from workers.feeds import FeedSpec, read_opml
 from workers.fetch import make_session
 from workers.queue import prune_consumers
@@ -137,8 +137,9 @@ async def run(
     async with redis_for(settings) as url:
         if on_redis:
             on_redis(url)
-        redis = connect(url)
+        redis = await connected(url, settings.redis.cluster)
         try:
+            await layout.ensure(redis, is_cluster(redis))
             await _run_roles(settings, roles, feeds, url, redis, stop, ready)
         finally:
             await redis.aclose()

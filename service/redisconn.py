@@ -9,27 +9,68 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from workers.errors import ConfigError
 
 # Blocking reads (XREADGROUP BLOCK) must return before this fires.
 SOCKET_TIMEOUT_S = 10.0
 
+# One reply shape everywhere: protocol=2 pins it (the embedded fallback is Redis 6.2, and
+# stream parsing lives in workers/queue.py against exactly one shape).
+_OPTIONS: dict[str, Any] = {
+    "decode_responses": True,
+    "protocol": 2,
+    "socket_timeout": SOCKET_TIMEOUT_S,
+    "socket_connect_timeout": 5.0,
+}
 
-def connect(url: str) -> aioredis.Redis:
-    """An asyncio client with one reply shape everywhere (RESP2, str values)."""
-    # protocol=2 pins the reply shapes: the embedded fallback is Redis 6.2, and stream
-    # parsing lives in workers/queue.py against exactly one shape.
-    return aioredis.Redis.from_url(
-        url,
-        decode_responses=True,
-        protocol=2,
-        socket_timeout=SOCKET_TIMEOUT_S,
-        socket_connect_timeout=5.0,
-        health_check_interval=30,
-    )
+
+def connect(url: str, cluster: bool = False) -> Any:
+    """An asyncio client: a RedisCluster when `url` lists several nodes ("redis://h1:7000,h2:7001")
+    or `cluster` is set (redis.cluster), else a plain Redis. Both take the same commands here:
+    every key is in one hash slot (workers/keys.py)."""
+    nodes = cluster_nodes(url)
+    if cluster or len(nodes) > 1:
+        first = urlsplit(url.split(",")[0])
+        return RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+            username=first.username,
+            password=first.password,
+            ssl=first.scheme == "rediss",
+            **_OPTIONS,
+        )
+    return aioredis.Redis.from_url(url, health_check_interval=30, **_OPTIONS)
+
+
+async def connected(url: str, cluster: bool = False) -> Any:
+    """connect(), and for a cluster its slot map loaded now: a MULTI pipeline queues commands
+    synchronously, and as a cluster client's first use it would block the event loop loading
+    the map in a helper thread that needs that same loop."""
+    client = connect(url, cluster)
+    if is_cluster(client):
+        await client.initialize()
+    return client
+
+
+def is_cluster(client: Any) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+def cluster_nodes(url: str) -> list[tuple[str, int]]:
+    """Host and port of each node in "redis://[user:pass@]h1:p1,h2:p2,..." (or full URLs)."""
+    nodes = []
+    for part in url.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        where = urlsplit(part if "://" in part else "redis://" + part)
+        nodes.append((where.hostname or "127.0.0.1", where.port or 6379))
+    return nodes
 
 
 def find_redis_server() -> str:
@@ -61,6 +102,7 @@ class EmbeddedRedis:
     appendonly: bool = True
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    extra_args: tuple[str, ...] = ()  # more redis-server options ("--cluster-enabled", "yes")
 
     @property
     def url(self) -> str:
@@ -87,6 +129,7 @@ class EmbeddedRedis:
             "no",
             "--logfile",
             os.path.abspath(os.path.join(self.data_dir, "redis.log")),
+            *self.extra_args,
         ]
         # A session of its own: a Ctrl-C in the terminal reaches the daemon, which drains its
         # workers first and only then stops this server, instead of killing it mid-write.

@@ -24,7 +24,7 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from service.redisconn import connect
+from service.redisconn import connected
 from workers import eventlog
 from workers.errors import ConfigError, IngestError
 from workers.eventlog import EventFilter
@@ -153,12 +153,12 @@ def _save(opts: TailOptions, log_id: str) -> None:
     write_cursor(opts.cursor_path, Cursor(log_id, size, out_file))
 
 
-async def run(redis_url: str, opts: TailOptions) -> int:
+async def run(redis_url: str, opts: TailOptions, cluster: bool = False) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    redis = connect(redis_url)
+    redis = await connected(redis_url, cluster)
     try:
         await follow(redis, opts, stop)
     except RedisError as e:
@@ -168,10 +168,10 @@ async def run(redis_url: str, opts: TailOptions) -> int:
     return 0
 
 
-def main(redis_url: str, opts: TailOptions) -> int:
+def main(redis_url: str, opts: TailOptions, cluster: bool = False) -> int:
     """Exit 0 on SIGINT, SIGTERM or a closed pipe (`| head`); 2 on a bad option."""
     try:
-        return asyncio.run(run(redis_url, opts))
+        return asyncio.run(run(redis_url, opts, cluster))
     except (BrokenPipeError, KeyboardInterrupt):  # SIGINT before the loop's handler was set
         return 0
     except OSError as e:

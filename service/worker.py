@@ -14,7 +14,7 @@ from typing import Any
 from service import logs
 from service.config import Settings
 from service.limits import fetch_limits, queue_settings
-from service.redisconn import connect
+from service.redisconn import connected
 from workers import beats
 from workers.fetch import make_session
 from workers.pipeline import Pipeline, warm_up
@@ -40,7 +40,7 @@ async def run_worker(
 ) -> None:
     """Consume items until SIGTERM/SIGINT (or `stop`), then finish in-flight ones and exit."""
     stop = stop or stop_on_signals((signal.SIGTERM,))
-    redis = connect(redis_url)
+    redis = await connected(redis_url, settings.redis.cluster)
     limits = fetch_limits(settings)
     session = make_session(limits)
     cpu = Sandbox(settings.workers.clean_timeout_s, initializer=warm_up)

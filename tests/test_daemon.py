@@ -82,7 +82,7 @@ async def test_seed_article_events_reach_subscribers(
     }
     assert 'newsingest_articles_total{verdict="new"} 2.0' in prom
     assert 'newsingest_events_published_total{kind="created"}' in prom
-    assert 'newsingest_queue_pending{stream="newsingest:items"} 0.0' in prom
+    assert f'newsingest_queue_pending{{stream="{keys.ITEMS_STREAM}"}} 0.0' in prom
     latency = [
         line
         for line in prom.splitlines()

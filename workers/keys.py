@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
-PREFIX = "newsingest"
+# Every key carries the hash tag {newsingest}, so on Redis Cluster they all hash to one slot and
+# each Lua script (which must run on one node) finds all its keys there. Keys written before
+# the tag (layout 1, "newsingest:...") are renamed at start by workers/layout.py.
+PREFIX = "{newsingest}"
+LAYOUT = f"{PREFIX}:layout"  # string: the key layout version this keyspace is in
+LAYOUT_LOCK = f"{PREFIX}:layout:lock"  # string with a TTL: the process renaming the old keys
+OLD_PREFIX = "newsingest:"  # layout 1
 
 # Streams and consumer groups.
 ITEMS_STREAM = f"{PREFIX}:items"  # feed entries waiting for a worker
@@ -16,8 +22,9 @@ ITEM_ERRORS = f"{PREFIX}:items:errors"  # hash: entry id -> last error (for dead
 ITEMS_DELAYED = f"{PREFIX}:items:delayed"
 EVENTS_STREAM = f"{PREFIX}:events:log"  # durable log of every created/updated message
 
-# Pub/sub.
-EVENTS_CHANNEL = f"{PREFIX}:events"
+# Pub/sub. A channel is no key (Redis Cluster broadcasts PUBLISH to every node), so it keeps
+# the name subscribers know.
+EVENTS_CHANNEL = "newsingest:events"
 
 # Rolling event store.
 EVENT_DATA = f"{PREFIX}:event"  # hash: event id -> event JSON

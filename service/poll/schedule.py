@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import NoScriptError
+
 from workers import keys, metrics
 from workers.politeness import gated_script
 from workers.scripts import lua
@@ -88,6 +90,16 @@ class RedisSchedule:
 
     async def finish_many(self, batch: list[tuple[Claim, Finish]]) -> list[bool]:
         """Several finishes in one round trip (a pipeline of script calls)."""
+        try:
+            return await self._finish_pipelined(batch)
+        except NoScriptError:
+            # A cluster pipeline sends EVALSHA without loading the script first (a plain one
+            # loads it), and a promoted replica has no script cache. NOSCRIPT means no call of
+            # the batch ran (all its keys are on one node): load the script there, send again.
+            await self.redis.script_load(self._finish.script)
+            return await self._finish_pipelined(batch)
+
+    async def _finish_pipelined(self, batch: list[tuple[Claim, Finish]]) -> list[bool]:
         pipe = self.redis.pipeline(transaction=False)
         for claim, done in batch:
             await self._finish_call(claim, done, pipe)
