@@ -68,6 +68,46 @@ async def test_transient_failure_is_retried_then_dead_lettered(redis: object) ->
     assert info["pending"] == 0
 
 
+async def test_committed_entry_past_max_deliveries_is_acked_not_dead_lettered(redis: Any) -> None:
+    """An entry whose commit is stored (its id in the done set) but whose ack was lost, and whose
+    later deliveries all failed, is acked and counted when it runs out of deliveries, not
+    dead-lettered; an entry that never committed still goes to dead letters with its error."""
+    await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
+    committed = await redis.xadd(keys.ITEMS_STREAM, {"item": "committed"})
+    failing = await redis.xadd(keys.ITEMS_STREAM, {"item": "failing"})
+    attempts: list[str] = []
+
+    async def handler(entry_id: str, fields: dict[str, str]) -> None:
+        attempts.append(fields["item"])
+        if fields["item"] == "committed" and attempts.count("committed") == 1:
+            await redis.zadd(keys.DONE_ITEMS, {entry_id: time.time()})  # as commit.lua does
+            raise RuntimeError("connection reset before the ack")
+        raise RuntimeError("page server down")
+
+    done = asyncio.Event()
+
+    async def finished() -> bool:
+        pending = (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"]
+        return bool(attempts) and pending == 0
+
+    async def watch() -> None:
+        await wait_until(finished, timeout_s=10, what="both entries out of the pending list")
+        done.set()
+
+    watcher = asyncio.create_task(watch())
+    await run_until(Consumer(redis, "c1", handler, FAST), done)
+    await watcher
+    assert attempts.count("committed") == attempts.count("failing") == FAST.max_deliveries
+    dead = await redis.xrange(keys.DEAD_STREAM)
+    assert [(f["entry_id"], f["item"]) for _, f in dead] == [(failing, "failing")]
+    assert "page server down" in dead[0][1]["error"]
+    assert await metric(redis, "newsingest_items_already_done") == 1
+    assert await metric(redis, "newsingest_items_dead_lettered") == 1
+    assert await metric(redis, "newsingest_articles|verdict=failed") == 1
+    assert await redis.zscore(keys.DONE_ITEMS, committed) is not None
+    assert not await redis.hexists(keys.ITEM_ERRORS, committed)
+
+
 async def test_permanent_failure_goes_straight_to_dead_letters(redis: object) -> None:
     """A page with no text will not get better: one attempt, then dead letters, counted failed."""
     await redis.xadd(keys.ITEMS_STREAM, {"item": "empty"})  # type: ignore[attr-defined]

@@ -2,7 +2,9 @@
 
 A handler that returns means XACK. One that raises leaves the entry pending: after
 `claim_idle_s` a live worker reclaims it (XAUTOCLAIM), which doubles as the retry backoff.
-A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead-letter stream.
+A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead-letter stream,
+unless the entry is in the done set: then its commit is stored (the ack of that delivery was
+lost) and it is only acked, counted in newsingest_items_already_done (dead.lua).
 
 An entry whose page host is paused (HostPaused: a 429/503 with Retry-After, or a host busy past
 politeness.max_wait_s) is no failure: it is acked and parked in the delayed-retry zset
@@ -41,6 +43,7 @@ class QueueSettings:
     group: str = keys.ITEMS_GROUP
     dead_stream: str = keys.DEAD_STREAM
     delayed: str = keys.ITEMS_DELAYED
+    done: str = keys.DONE_ITEMS  # entry ids whose commit is stored (commit.lua)
     concurrency: int = 8
     block_ms: int = 1000
     claim_idle_s: float = 60.0
@@ -254,21 +257,32 @@ class Consumer:
         return len(due)
 
     async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
-        """Move an entry to the dead-letter stream with its error, then ack it."""
+        """Move an entry to the dead-letter stream with its error, then ack it; an entry
+        committed already is only acked (one script, so no commit can slip in between)."""
         args = [
             self.s.group,
             entry_id,
             error[:500],
             metrics.field("newsingest_items_dead_lettered"),
             metrics.field("newsingest_articles", verdict="failed"),
+            metrics.field("newsingest_items_already_done"),
         ]
         for name, value in fields.items():
             args += [name, value]
         moved = await self._dead(
-            keys=[self.s.stream, self.s.dead_stream, keys.ITEM_ERRORS, keys.METRICS], args=args
+            keys=[
+                self.s.stream,
+                self.s.dead_stream,
+                keys.ITEM_ERRORS,
+                keys.METRICS,
+                self.s.done,
+            ],
+            args=args,
         )
-        if moved:
+        if moved == 1:
             log.warning("entry=%s outcome=dead_letter error=%r", entry_id, error)
+        elif moved == 2:
+            log.info("entry=%s outcome=already_done acked_after_error=%r", entry_id, error)
 
     async def _drain(self) -> None:
         if not self.in_flight:
