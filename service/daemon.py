@@ -156,6 +156,7 @@ async def _run_roles(
     ready: asyncio.Event | None,
 ) -> None:
     targets = webhooks.targets_from(settings.webhooks)  # a bad filter stops start-up here
+    poll = _poll_settings(settings)
     store = RollingStore(redis, settings.store.window_s)
     state = AppState(
         redis,
@@ -167,6 +168,7 @@ async def _run_roles(
             settings.sse.heartbeat_s, settings.sse.buffer, settings.sse.max_clients
         ),
         webhooks=tuple(targets),
+        seen=poll.seen(),  # the poller's own: pushed entries share its seen-set
     )
     runner = await _start_http(settings, state) if "api" in roles else None
     pool = WorkerPool(settings, url, settings.worker_count()) if "worker" in roles else None
@@ -183,7 +185,7 @@ async def _run_roles(
             redis,
             session,
             limits,
-            _poll_settings(settings),
+            poll,
             on_hub=_subscriber(redis, session, settings).ensure,
         )
         tasks.append(

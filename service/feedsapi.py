@@ -9,20 +9,21 @@ from xml.etree import ElementTree
 from aiohttp import web
 
 from service import websub
+from service.poll.poller import SeenBounds
 from service.poll.registry import FeedRegistry, opml
 from workers.feeds import FeedSpec
 
 REDIS: web.AppKey[Any] = web.AppKey("feeds_redis", object)
 
 
-def add_routes(app: web.Application, redis: Any) -> None:
+def add_routes(app: web.Application, redis: Any, seen: SeenBounds) -> None:
     app[REDIS] = redis
     app.router.add_get("/feeds", list_feeds)
     app.router.add_post("/feeds", add_feed)
     app.router.add_post("/feeds/import", import_opml)
     app.router.add_get("/feeds/{id}", one_feed)
     app.router.add_delete("/feeds/{id}", remove_feed)
-    websub.add_routes(app, redis)
+    websub.add_routes(app, redis, seen)
 
 
 def _registry(request: web.Request) -> FeedRegistry:

@@ -14,6 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from service import access, feedsapi, openapi, page, sse, webhooks
+from service.poll.poller import SeenBounds
 from workers import beats, keys, metrics
 from workers.records import parse_iso
 from workers.store import EventQuery, RollingStore
@@ -35,6 +36,7 @@ class AppState:
     policy: access.AccessPolicy = field(default_factory=access.AccessPolicy)
     stream: sse.StreamSettings = field(default_factory=sse.StreamSettings)
     webhooks: tuple[Target, ...] = ()
+    seen: SeenBounds = field(default_factory=SeenBounds)  # WebSub pushes enqueue under these
 
 
 STATE: web.AppKey[AppState] = web.AppKey("state", AppState)
@@ -50,7 +52,7 @@ def make_app(state: AppState) -> web.Application:
     app.router.add_get("/events", events)
     sse.add_routes(app, state.redis, state.stream)  # /events/stream, before /events/{id}
     app.router.add_get("/events/{id}", event_by_id)
-    feedsapi.add_routes(app, state.redis)  # /feeds and the WebSub callback
+    feedsapi.add_routes(app, state.redis, state.seen)  # /feeds and the WebSub callback
     app.router.add_post("/events/{id}/split", split_event)
     openapi.add_routes(app)
     page.add_routes(app)

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from service.poll.poller import enqueue_items
+from service.poll.poller import SeenBounds, enqueue_items
 from workers import keys
 from workers.errors import FeedError
 from workers.feeds import ParsedFeed, parse_feed
@@ -115,12 +115,15 @@ class Subscriber:
 # --- the callback endpoint ------------------------------------------------------------------
 
 REDIS: web.AppKey[Any] = web.AppKey("websub_redis", object)
+BOUNDS: web.AppKey[SeenBounds] = web.AppKey("websub_seen_bounds", SeenBounds)
 MAX_ENTRIES = 200
-SEEN_WINDOW_S = 7 * 24 * 3600.0
 
 
-def add_routes(app: web.Application, redis: Any) -> None:
+def add_routes(app: web.Application, redis: Any, bounds: SeenBounds) -> None:
+    """`bounds`: the pollers' own (PollSettings.seen), as pushed and polled entries share one
+    seen-set per feed."""
     app[REDIS] = redis
+    app[BOUNDS] = bounds
     app.router.add_get("/websub/{id}", verify)
     app.router.add_post("/websub/{id}", deliver)
 
@@ -171,7 +174,7 @@ async def deliver(request: web.Request) -> web.Response:
         return web.Response(status=202, text="unparseable")
     script = redis.register_script(lua("enqueue.lua"))
     # The poller's seen-set and script: an entry polled and pushed is enqueued once.
-    added = await enqueue_items(redis, script, sub["feed"], parsed.items, SEEN_WINDOW_S)
+    added = await enqueue_items(redis, script, sub["feed"], parsed.items, request.app[BOUNDS])
     now = repr(time.time())
     fields = {"last_push": now, "mode": "push", **({"last_new": now} if added else {})}
     await redis.hset(keys.feed_state_by_id(fid), mapping=fields)

@@ -10,7 +10,7 @@ import io
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,24 @@ import pytest
 from aiohttp import web
 
 from service import feedscli
+from service.config import load
 from service.http import AppState, make_app
 from service.poll import FeedRegistry, Poller, PollSettings
+from service.redisconn import free_port
 from service.websub import Subscriber, WebSubConfig, signature_ok
-from tests.support import LocalSite, get_json, rss, wait_until
+from tests.support import (
+    LocalSite,
+    get_json,
+    get_text,
+    metric,
+    rss,
+    running_daemon,
+    wait_until,
+)
 from workers import keys
 from workers.feeds import FeedSpec, alternate_feeds
 from workers.fetch import FetchLimits, Politeness, make_session
+from workers.records import Item
 from workers.store import RollingStore
 
 LIMITS = FetchLimits(
@@ -149,16 +160,21 @@ class Hub:
 
     async def publish(self, topic: str, body: bytes, secret: str | None = None) -> int:
         sub = self.subs[topic]
-        sig = hmac.new((secret or sub["hub.secret"]).encode(), body, hashlib.sha256).hexdigest()
-        async with (
-            aiohttp.ClientSession() as s,
-            s.post(
-                sub["hub.callback"],
-                data=body,
-                headers={"X-Hub-Signature": f"sha256={sig}", "Content-Type": "application/rss+xml"},
-            ) as r,
-        ):
-            return r.status
+        return await signed_post(sub["hub.callback"], secret or sub["hub.secret"], body)
+
+
+async def signed_post(callback: str, secret: str, body: bytes) -> int:
+    """POST `body` to a WebSub callback as a hub does, signed under `secret`; the status."""
+    sig = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            callback,
+            data=body,
+            headers={"X-Hub-Signature": f"sha256={sig}", "Content-Type": "application/rss+xml"},
+        ) as r,
+    ):
+        return r.status
 
 
 def hubbed_rss(hub: str, self_url: str, items: list[tuple[str, str]]) -> str:
@@ -221,6 +237,31 @@ async def test_websub_subscribe_verify_push_and_signature(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_websub_push_keeps_the_configured_revision_bound(redis: Any, redis_url: str) -> None:
+    """NEWSINGEST_FEEDS_MAX_REVISIONS_PER_ENTRY bounds pushed revisions as it bounds polled ones:
+    with 1, an entry pushed three times with three titles is enqueued twice (first fetch,
+    revision 1) and the second revision is only counted as limited."""
+    s = load(None, {"NEWSINGEST_FEEDS_MAX_REVISIONS_PER_ENTRY": "1"})
+    port = free_port()
+    s = replace(s, redis=replace(s.redis, url=redis_url), http=replace(s.http, port=port))
+    feed = "http://feeds.example/pushed.xml"
+    fid = keys.feed_id(feed)
+    await redis.hset(
+        keys.websub(fid), mapping={"feed": feed, "topic": feed, "secret": "s3", "state": "active"}
+    )
+    callback = f"http://127.0.0.1:{port}/websub/{fid}"
+    async with running_daemon(s, [], roles=("api",)):
+        for title in ("one", "one revised", "one revised again"):
+            body = rss([(title, "http://example.org/1")]).encode()
+            assert await signed_post(callback, "s3", body) == 202
+        _, text = await get_text(f"http://127.0.0.1:{port}/metrics")
+    items = [Item.from_fields(f) for _, f in await redis.xrange(keys.ITEMS_STREAM)]
+    assert [(i.title, i.revision) for i in items] == [("one", 0), ("one revised", 1)]
+    assert await metric(redis, "newsingest_feed_revisions|outcome=enqueued") == 1
+    assert await metric(redis, "newsingest_feed_revisions|outcome=limited") == 1
+    assert 'newsingest_feed_revisions_total{outcome="limited"} 1.0' in text
 
 
 async def test_websub_unknown_or_denied_subscription(redis: Any, api: str) -> None:

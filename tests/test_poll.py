@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from service.poll import FeedRegistry, Poller, PollSettings
-from service.poll.poller import enqueue_items
+from service.poll.poller import SeenBounds, enqueue_items
 from tests.support import LocalSite, metric, rss, wait_until
 from workers import keys
 from workers.feeds import FeedSpec
@@ -287,7 +287,7 @@ async def test_revised_entries_are_enqueued_again_within_the_bound(redis: Any) -
         return Item("guid-1", "http://ex.org/a", feed, title=title, revised=revised)
 
     async def enqueue(item: Item) -> int:
-        return len(await enqueue_items(redis, script, feed, (item,), 3600.0, max_revisions=2))
+        return len(await enqueue_items(redis, script, feed, (item,), SeenBounds(3600.0, 2)))
 
     first, later, latest = "2015-10-12T12:00:00Z", "2015-10-12T15:00:00Z", "2015-10-12T18:00:00Z"
     assert await enqueue(entry(first)) == 1

@@ -7,6 +7,11 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from service.redisconn import free_port
 from tests.support import LocalSite, metric, wait_until
 from workers import keys
 from workers.errors import CleanError
@@ -66,6 +71,94 @@ async def test_transient_failure_is_retried_then_dead_lettered(redis: object) ->
     assert "page server down" in dead[0][1]["error"] and dead[0][1]["item"] == "bad"
     info = await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP)  # type: ignore[attr-defined]
     assert info["pending"] == 0
+
+
+async def test_committed_entry_past_max_deliveries_is_acked_not_dead_lettered(redis: Any) -> None:
+    """An entry whose commit is stored (its id in the done set) but whose ack was lost, and whose
+    later deliveries all failed, is acked and counted when it runs out of deliveries, not
+    dead-lettered; an entry that never committed still goes to dead letters with its error."""
+    await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
+    committed = await redis.xadd(keys.ITEMS_STREAM, {"item": "committed"})
+    failing = await redis.xadd(keys.ITEMS_STREAM, {"item": "failing"})
+    attempts: list[str] = []
+
+    async def handler(entry_id: str, fields: dict[str, str]) -> None:
+        attempts.append(fields["item"])
+        if fields["item"] == "committed" and attempts.count("committed") == 1:
+            await redis.zadd(keys.DONE_ITEMS, {entry_id: time.time()})  # as commit.lua does
+            raise RuntimeError("connection reset before the ack")
+        raise RuntimeError("page server down")
+
+    done = asyncio.Event()
+
+    async def finished() -> bool:
+        pending = (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"]
+        return bool(attempts) and pending == 0
+
+    async def watch() -> None:
+        await wait_until(finished, timeout_s=10, what="both entries out of the pending list")
+        done.set()
+
+    watcher = asyncio.create_task(watch())
+    await run_until(Consumer(redis, "c1", handler, FAST), done)
+    await watcher
+    assert attempts.count("committed") == attempts.count("failing") == FAST.max_deliveries
+    dead = await redis.xrange(keys.DEAD_STREAM)
+    assert [(f["entry_id"], f["item"]) for _, f in dead] == [(failing, "failing")]
+    assert "page server down" in dead[0][1]["error"]
+    assert await metric(redis, "newsingest_items_already_done") == 1
+    assert await metric(redis, "newsingest_items_dead_lettered") == 1
+    assert await metric(redis, "newsingest_articles|verdict=failed") == 1
+    assert await redis.zscore(keys.DONE_ITEMS, committed) is not None
+    assert not await redis.hexists(keys.ITEM_ERRORS, committed)
+
+
+def unreachable_redis() -> Any:
+    """A real client of a port nobody listens on, without the client's own retries: every
+    command fails at once with redis' ConnectionError, as during an outage."""
+    return aioredis.Redis(port=free_port(), retry=Retry(NoBackoff(), 0), socket_connect_timeout=1)
+
+
+async def test_redis_outage_during_a_delivery_is_retried_in_place(redis: Any) -> None:
+    """A handler failing because Redis is unreachable runs again within the same delivery
+    (no reclaim, no delivery spent); one that keeps failing so still ends in dead letters after
+    max_deliveries deliveries of 1 + len(redis_retry_s) runs each."""
+    await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
+    await redis.xadd(keys.ITEMS_STREAM, {"item": "blip"})
+    await redis.xadd(keys.ITEMS_STREAM, {"item": "outage"})
+    settings = replace(FAST, redis_retry_s=(0.05, 0.05))
+    down = unreachable_redis()
+    attempts: list[str] = []
+
+    async def handler(entry_id: str, fields: dict[str, str]) -> None:
+        attempts.append(fields["item"])
+        if fields["item"] == "outage" or attempts.count("blip") == 1:
+            await down.ping()
+
+    done = asyncio.Event()
+
+    async def finished() -> bool:
+        pending = (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"]
+        return bool(attempts) and pending == 0
+
+    async def watch() -> None:
+        await wait_until(finished, timeout_s=10, what="both entries out of the pending list")
+        done.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await run_until(Consumer(redis, "c1", handler, settings), done)
+        await watcher
+    finally:
+        await down.aclose()
+    runs = 1 + len(settings.redis_retry_s)
+    assert attempts.count("blip") == 2
+    assert attempts.count("outage") == settings.max_deliveries * runs
+    dead = await redis.xrange(keys.DEAD_STREAM)
+    assert [f["item"] for _, f in dead] == ["outage"]
+    assert dead[0][1]["error"].startswith("ConnectionError")
+    # Only the outage entry was ever reclaimed: the blip was handled in its first delivery.
+    assert await metric(redis, "newsingest_items_reclaimed") == settings.max_deliveries - 1
 
 
 async def test_permanent_failure_goes_straight_to_dead_letters(redis: object) -> None:

@@ -22,6 +22,10 @@ COUNTERS = {
     "newsingest_fetch_refused": "Fetches refused before connecting, by reason.",
     "newsingest_fetch_errors": "Fetch failures by stage (feed, page).",
     "newsingest_items_dead_lettered": "Queue entries moved to the dead-letter stream.",
+    "newsingest_items_already_done": (
+        "Queue entries due for dead letters whose commit was stored already (its ack was lost):"
+        " acked instead."
+    ),
     "newsingest_items_reclaimed": "Queue entries reclaimed from a dead or stuck worker.",
     "newsingest_sse_clients_dropped": "Event-stream clients disconnected for reading too slowly.",
     "newsingest_webhook_deliveries": "Webhook attempts by target and outcome (delivered, failed, dead).",

@@ -2,7 +2,11 @@
 
 A handler that returns means XACK. One that raises leaves the entry pending: after
 `claim_idle_s` a live worker reclaims it (XAUTOCLAIM), which doubles as the retry backoff.
-A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead-letter stream.
+A PermanentError, or more than `max_deliveries` deliveries, moves it to the dead-letter stream,
+unless the entry is in the done set: then its commit is stored (the ack of that delivery was
+lost) and it is only acked, counted in newsingest_items_already_done (dead.lua).
+A handler or ack that fails because Redis is unreachable is tried again within the same
+delivery a bounded number of times (QueueSettings.redis_retry_s) before that counts.
 
 An entry whose page host is paused (HostPaused: a 429/503 with Retry-After, or a host busy past
 politeness.max_wait_s) is no failure: it is acked and parked in the delayed-retry zset
@@ -41,6 +45,7 @@ class QueueSettings:
     group: str = keys.ITEMS_GROUP
     dead_stream: str = keys.DEAD_STREAM
     delayed: str = keys.ITEMS_DELAYED
+    done: str = keys.DONE_ITEMS  # entry ids whose commit is stored (commit.lua)
     concurrency: int = 8
     block_ms: int = 1000
     claim_idle_s: float = 60.0
@@ -48,6 +53,11 @@ class QueueSettings:
     grace_s: float = 8.0  # in-flight entries may finish this long after stop
     release_every_s: float = 0.5  # how often due entries move from `delayed` back to the stream
     release_batch: int = 100
+    # A handler or ack failing because Redis is unreachable (after the client's own retries)
+    # is tried again in place after each of these pauses, so that an outage of a few seconds
+    # does not spend one of the entry's max_deliveries; bounded, so an entry that itself makes
+    # Redis time out still ends in dead letters.
+    redis_retry_s: tuple[float, ...] = (1.0, 3.0)
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -198,16 +208,47 @@ class Consumer:
 
     async def _handle(self, entry_id: str, fields: dict[str, str]) -> None:
         try:
-            await self.handler(entry_id, fields)
+            await self._redis_retried(entry_id, "handle", lambda: self.handler(entry_id, fields))
         except asyncio.CancelledError:
             raise  # shutting down: the entry stays pending for another worker
         except Exception as e:  # any failure of one entry must not stop the consumer
-            await self._failed(entry_id, fields, e)
+            try:
+                await self._failed(entry_id, fields, e)
+            except (RedisConnectionError, RedisTimeoutError) as e2:
+                log.warning("entry=%s outcome=pending error=%r", entry_id, e2)
             return
+        try:
+            await self._redis_retried(entry_id, "ack", lambda: self._ack(entry_id))
+        except (RedisConnectionError, RedisTimeoutError) as e:
+            # Stored but not acked: it is reclaimed, finds its done-mark and is acked then.
+            log.warning("entry=%s outcome=ack_lost error=%r", entry_id, e)
+
+    async def _ack(self, entry_id: str) -> None:
         pipe = self.redis.pipeline(transaction=False)  # one round trip for both
         pipe.xack(self.s.stream, self.s.group, entry_id)
         pipe.hdel(keys.ITEM_ERRORS, entry_id)
         await pipe.execute()
+
+    async def _redis_retried(
+        self, entry_id: str, what: str, step: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run `step`, again after each pause of redis_retry_s while it fails on Redis being
+        unreachable. A handler is idempotent (a commit finds its done-mark), so a second run
+        in the same delivery is what a redelivery would do, without counting one."""
+        for pause_s in self.s.redis_retry_s:
+            try:
+                await step()
+                return
+            except (RedisConnectionError, RedisTimeoutError) as e:
+                log.warning(
+                    "entry=%s step=%s outcome=retry_in_place after_s=%.1f error=%r",
+                    entry_id,
+                    what,
+                    pause_s,
+                    e,
+                )
+            await asyncio.sleep(pause_s)
+        await step()
 
     async def _failed(self, entry_id: str, fields: dict[str, str], exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -264,21 +305,32 @@ class Consumer:
         return len(due)
 
     async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
-        """Move an entry to the dead-letter stream with its error, then ack it."""
+        """Move an entry to the dead-letter stream with its error, then ack it; an entry
+        committed already is only acked (one script, so no commit can slip in between)."""
         args = [
             self.s.group,
             entry_id,
             error[:500],
             metrics.field("newsingest_items_dead_lettered"),
             metrics.field("newsingest_articles", verdict="failed"),
+            metrics.field("newsingest_items_already_done"),
         ]
         for name, value in fields.items():
             args += [name, value]
         moved = await self._dead(
-            keys=[self.s.stream, self.s.dead_stream, keys.ITEM_ERRORS, keys.METRICS], args=args
+            keys=[
+                self.s.stream,
+                self.s.dead_stream,
+                keys.ITEM_ERRORS,
+                keys.METRICS,
+                self.s.done,
+            ],
+            args=args,
         )
-        if moved:
+        if moved == 1:
             log.warning("entry=%s outcome=dead_letter error=%r", entry_id, error)
+        elif moved == 2:
+            log.info("entry=%s outcome=already_done acked_after_error=%r", entry_id, error)
 
     async def _drain(self) -> None:
         if not self.in_flight:

@@ -5,7 +5,7 @@ registry.py  the feed list in Redis: add, remove, import, status
 poller.py    the loop: claim, conditional GET, feedparser on bytes, enqueue, reschedule
 """
 
-from service.poll.poller import Poller, PollOutcome, PollSettings
+from service.poll.poller import Poller, PollOutcome, PollSettings, SeenBounds
 from service.poll.registry import FeedRegistry
 
-__all__ = ["FeedRegistry", "PollOutcome", "PollSettings", "Poller"]
+__all__ = ["FeedRegistry", "PollOutcome", "PollSettings", "Poller", "SeenBounds"]

@@ -33,6 +33,15 @@ _PAUSE_STATUSES = frozenset({429, 503})
 
 
 @dataclass(frozen=True, slots=True)
+class SeenBounds:
+    """How long a feed's entry ids are remembered and how often one entry's revisions are
+    enqueued in that time; polled and pushed entries share them (one seen-set per feed)."""
+
+    window_s: float = 7 * 24 * 3600.0
+    max_revisions: int = 3
+
+
+@dataclass(frozen=True, slots=True)
 class PollSettings:
     interval_s: float = 300.0
     max_entries: int = 200
@@ -58,6 +67,9 @@ class PollSettings:
             backoff_max_s=self.backoff_max_s,
             pause_after_errors=self.pause_after_errors,
         )
+
+    def seen(self) -> SeenBounds:
+        return SeenBounds(self.seen_window_s, self.max_revisions_per_entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,14 +239,7 @@ class Poller:
 
     async def enqueue(self, feed_url: str, items: tuple[Item, ...]) -> list[Item]:
         """Enqueue the items never seen before for this feed (atomic); the ones enqueued."""
-        return await enqueue_items(
-            self.redis,
-            self._enqueue,
-            feed_url,
-            items,
-            self.s.seen_window_s,
-            self.s.max_revisions_per_entry,
-        )
+        return await enqueue_items(self.redis, self._enqueue, feed_url, items, self.s.seen())
 
     async def _note_error(self, url: str, e: FetchError | FeedError) -> None:
         if isinstance(e, FetchRefused):
@@ -342,11 +347,11 @@ async def enqueue_items(
     script: Any,
     feed_url: str,
     items: tuple[Item, ...],
-    seen_window_s: float,
-    max_revisions: int = 3,
+    bounds: SeenBounds,
 ) -> list[Item]:
     """Enqueue a feed's items never seen before and the revisions of known ones (at most
-    `max_revisions` per entry in the window), polled or pushed alike; the ones enqueued."""
+    `bounds.max_revisions` per entry in the window), polled or pushed alike; the ones enqueued.
+    `bounds` has no default so that every caller passes the configured one."""
     if not items:
         return []
     now = time.time()
@@ -354,8 +359,8 @@ async def enqueue_items(
         now,
         metrics.field("newsingest_feed_entries"),
         metrics.field("newsingest_feed_revisions", outcome=""),
-        max_revisions,
-        now - seen_window_s,
+        bounds.max_revisions,
+        now - bounds.window_s,
     ]
     for item in items:
         args += [item.item_id, item.stamp(), item.content_hash(), item.to_fields()["item"]]
