@@ -65,7 +65,7 @@ bench-delivery: dev browser  ## tail under 20 SIGKILLs; SSE latency, 50 clients;
 	$(BIN)/python bench/bench_delivery.py
 
 chaos: install  ## faults while articles flow (worker kill -9, daemon restarts, Redis kill -9, flaky Redis network, hostile site): losses, duplicates, recovery
-	$(BIN)/python bench/chaos.py --scenarios T1,T2,T3,T4,T5 --articles 1000 --duration 180 --log-offline 60
+	$(BIN)/python bench/chaos.py --scenarios T1,T2,T3,T4,T5,T8 --articles 1000 --duration 180 --log-offline 60
 
 eval: install  ## event extraction scored on ../shared/eval (labelled events, whole pages, news)
 	$(BIN)/python bench/eval_events.py

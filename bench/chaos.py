@@ -13,6 +13,9 @@ published; the log reader goes offline for a while (T6) and must catch up.
   T4  a TCP proxy between daemon and Redis: 50-500 ms per chunk, connections reset at random
   T5  30% of feed and page responses hostile (slow, truncated, 500, gzip bomb, redirect loop)
   T6  (in every scenario but T7) the events-log reader offline, then catching up
+  T8  Redis Cluster (three masters, a replica of newsingest's master): kill -9 the master of
+      newsingest's slot, repeatedly; its replica takes over; the killed node is started again
+      and rejoins as the new master's replica (needs redis-server 7+, else skipped)
   T7  a soak, no faults: articles at a steady --rate for --duration seconds with a short
       store.window_s (--window) so that trimming must bound Redis; every SAMPLE_EVERY_S the
       RSS of each process (daemon, workers, sandbox children, redis-server, from /proc) and
@@ -64,6 +67,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import _children, _label, _status_kb, percentile  # noqa: E402
 from service.redisconn import EmbeddedRedis, connect, free_port  # noqa: E402
+from tests import cluster as local_cluster  # noqa: E402
 from workers import beats, keys  # noqa: E402
 
 TOWNS = ["Goma", "Kano", "Maiduguri", "Mogadishu", "Aleppo", "Kabul", "Sanaa", "Bamako"]
@@ -273,8 +277,11 @@ class Harness:
         log_offline_s: float = 0.0,
         flaky_network: bool = False,
         store_env: dict[str, str] | None = None,
+        cluster: bool = False,
     ) -> None:
         self.workdir = workdir
+        self.cluster = local_cluster.LocalCluster(str(workdir / "cluster"), node_timeout_ms=2000)
+        self.use_cluster = cluster
         self.store_env = store_env or {}
         self.committed_seen: set[int] = set()
         self.flaky_network = flaky_network
@@ -299,8 +306,11 @@ class Harness:
         await tcp.start()
         port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.site.base = f"http://127.0.0.1:{port}"
-        self.redis_server.start()
-        self.redis = connect(self.redis_server.url)
+        if self.use_cluster:
+            self.redis_url = await asyncio.to_thread(self.cluster.start, True)
+        else:
+            self.redis_url = self.redis_server.start()
+        self.redis = connect(self.redis_url)
         if self.flaky_network:
             self.proxy = FlakyProxy(self.redis_server.port)
             await self.proxy.start()
@@ -321,6 +331,7 @@ class Harness:
         if self.proxy:
             await self.proxy.close()
         self.redis_server.stop()
+        self.cluster.stop()
         if self._runner:
             await self._runner.cleanup()
         self._daemon_log.close()
@@ -342,7 +353,7 @@ class Harness:
         env = {
             **os.environ,
             "NEWSINGEST_REDIS_URL": (
-                f"redis://127.0.0.1:{self.proxy.port}/0" if self.proxy else self.redis_server.url
+                f"redis://127.0.0.1:{self.proxy.port}/0" if self.proxy else self.redis_url
             ),
             "NEWSINGEST_HTTP_PORT": str(self.http_port),
             "NEWSINGEST_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",
@@ -391,7 +402,7 @@ class Harness:
 
     async def _subscribe(self) -> None:
         while True:  # reconnects after a Redis restart; what it misses meanwhile, the log has
-            client = connect(self.redis_server.url)
+            client = connect(self.redis_url)
             try:
                 pubsub = client.pubsub()
                 await pubsub.subscribe(keys.EVENTS_CHANNEL)
@@ -452,6 +463,15 @@ class Harness:
                     break
             await asyncio.sleep(0.5)
         await asyncio.sleep(2.0)  # the readers take the last messages
+
+    async def committed_after(self, count: int, timeout_s: float = 120.0) -> None:
+        """Wait until more than `count` article records are stored (Redis may be away)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                if await self.redis.hlen(keys.ARTICLE_DATA) > count:
+                    return
+            await asyncio.sleep(0.1)
 
     async def committed_now(self) -> set[int]:
         """Numbers of the articles whose records are in the store now."""
@@ -549,6 +569,25 @@ async def restart_redis(h: Harness, stop: asyncio.Event, tally: Tally, every_s: 
         tally.recovery_s.append(await h.ready())
 
 
+async def fail_over(h: Harness, stop: asyncio.Event, tally: Tally, every_s: float) -> None:
+    """T8: kill -9 the cluster master holding newsingest's slot; recovery = an article
+    committed after the kill and /readyz 200 (the replica promoted). Then the killed node is
+    started again and rejoins as the new master's replica, ready for the next round."""
+    while not stop.is_set():
+        await asyncio.sleep(every_s)
+        if stop.is_set():
+            break
+        victim = await asyncio.to_thread(h.cluster.master_of_tag)
+        before = await h.redis.hlen(keys.ARTICLE_DATA)
+        h.cluster.kill(victim)
+        tally.faults += 1
+        killed = time.monotonic()
+        await h.committed_after(before)
+        await h.ready()
+        tally.recovery_s.append(time.monotonic() - killed)
+        await asyncio.to_thread(h.cluster.restart, victim)
+
+
 async def run_scenario(
     name: str, articles: int, duration_s: float, workdir: Path, log_offline_s: float = 0.0
 ) -> Tally:
@@ -557,7 +596,9 @@ async def run_scenario(
     parts = name.split("+")
     rng = random.Random(name)
     hostile = 0.3 if "T5" in parts else 0.0
-    async with Harness(workdir, hostile, log_offline_s, flaky_network="T4" in parts) as h:
+    async with Harness(
+        workdir, hostile, log_offline_s, flaky_network="T4" in parts, cluster="T8" in parts
+    ) as h:
         await h.ready()
         stop = asyncio.Event()
         tally = Tally(name)
@@ -565,6 +606,7 @@ async def run_scenario(
             "T1": lambda: kill_workers(h, stop, tally, rng),
             "T2": lambda: restart_daemon(h, stop, tally, max(duration_s / 10, 3.0)),
             "T3": lambda: restart_redis(h, stop, tally, max(duration_s / 5, 4.0)),
+            "T8": lambda: fail_over(h, stop, tally, max(duration_s / 4, 10.0)),
         }
         tasks = [asyncio.create_task(h.release(articles, duration_s, stop))]
         tasks += [asyncio.create_task(faults[p]()) for p in parts if p in faults]
@@ -788,6 +830,9 @@ async def main(argv: list[str] | None = None) -> int:
     soaks: list[Soak] = []
     for name in args.scenarios.split(","):
         # CHAOS_KEEP=1 keeps each run's directory (daemon.log, the Redis data) for a look.
+        if "T8" in name and (why := local_cluster.unavailable()):
+            print(f"| {name} | skipped: {why} |", flush=True)
+            continue
         tmp = tempfile.mkdtemp(prefix=f"chaos-{name}-")
         try:
             if name == "T7":

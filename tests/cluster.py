@@ -66,9 +66,34 @@ class LocalCluster:
         return self.url
 
     def master_of_tag(self) -> int:
-        """Index in `nodes` of the master serving the {newsingest} slot."""
-        slot = int(self._client(self.nodes[0]).execute_command("CLUSTER", "KEYSLOT", keys.PREFIX))
-        return min(slot // (SLOTS // self.masters), self.masters - 1)
+        """Index in `nodes` of the master serving the {newsingest} slot now (after a failover,
+        the promoted replica), asked of the first node that answers."""
+        for node in self.nodes:
+            try:
+                client = self._client(node)
+                slot = int(client.execute_command("CLUSTER", "KEYSLOT", keys.PREFIX))
+                ranges = client.execute_command("CLUSTER", "SLOTS")
+                client.close()
+            except (redis.ConnectionError, OSError):
+                continue
+            for start, end, master, *_ in ranges:
+                if int(start) <= slot <= int(end):
+                    return [n.port for n in self.nodes].index(int(master[1]))
+        raise RuntimeError("local cluster: no node answers CLUSTER SLOTS")
+
+    def restart(self, index: int, timeout_s: float = 60.0) -> None:
+        """Start a killed node again on its port and cluster config: it rejoins as a replica of
+        the master that replaced it and copies its data; returns once in sync."""
+        node = self.nodes[index]
+        node.stop()  # the dead process's pipes
+        node.start(timeout_s)
+        client = self._client(node)
+        deadline = time.monotonic() + timeout_s
+        while client.info("replication").get("master_link_status") != "up":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"local cluster: node {index} did not rejoin as a replica")
+            time.sleep(0.2)
+        client.close()
 
     def kill(self, index: int) -> None:
         """kill -9 one node (a crash: no shutdown, no save)."""
