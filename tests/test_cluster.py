@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from service.redisconn import connect, is_cluster
+from service import config
+from service.redisconn import cluster_nodes, connect, is_cluster
 from tests.cluster import LocalCluster, unavailable
 from tests.support import (
     LocalSite,
@@ -23,6 +24,7 @@ from tests.support import (
 )
 from tests.test_daemon import _mentions, seed_site, settings_for
 from workers import keys, layout
+from workers.errors import ConfigError
 from workers.feeds import FeedSpec
 
 pytestmark = pytest.mark.slow
@@ -154,3 +156,20 @@ async def _done(client: object, n: int) -> bool:
         return await client.zcard(keys.DONE_ITEMS) >= n  # type: ignore[attr-defined,no-any-return]
     except RedisConnectionError:  # the master is down and its replica not yet promoted
         return False
+
+
+def test_cluster_is_chosen_by_the_url_or_the_setting() -> None:
+    assert cluster_nodes("redis://:pw@10.0.0.1:7000,10.0.0.2:7001, redis://h3") == [
+        ("10.0.0.1", 7000),
+        ("10.0.0.2", 7001),
+        ("h3", 6379),
+    ]
+    assert not is_cluster(connect("redis://127.0.0.1:6390/0"))
+    assert is_cluster(connect("redis://127.0.0.1:6390,127.0.0.1:6391"))
+    assert is_cluster(connect("redis://127.0.0.1:6390", cluster=True))
+    settings = config.load(
+        None, {"NEWSINGEST_REDIS_URL": "redis://h:1", "NEWSINGEST_REDIS_CLUSTER": "true"}
+    )
+    assert settings.redis.cluster
+    with pytest.raises(ConfigError, match=r"redis\.cluster"):
+        config.load(None, {"NEWSINGEST_REDIS_CLUSTER": "true"})
