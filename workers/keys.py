@@ -42,7 +42,9 @@ DEDUP_TEXT_PREFIX = f"{PREFIX}:dedup:t:"  # normalised text hash digest -> artic
 # hash: page key (article key of the feed link's canonical URL) -> "etag\nlast_modified" of the
 # page as last fetched, so that re-fetching a revised entry is a conditional GET.
 PAGE_VALIDATORS = f"{PREFIX}:page:validators"
-DONE_ITEMS = f"{PREFIX}:items:done"  # zset: item id scored by time it was committed
+# zset: work-stream entry id scored by the time its commit was stored (a redelivered entry
+# finds its id here and publishes nothing twice; a re-enqueued revision has an id of its own)
+DONE_ITEMS = f"{PREFIX}:items:done"
 # Near-duplicate index (workers/dedupindex.py). Each indexed article has a number n (INCR).
 DEDUP_SEQ = f"{PREFIX}:dedup:seq"  # string: last article number given out
 DEDUP_FP = f"{PREFIX}:dedup:fp"  # hash: n -> packed fingerprint (binary)
