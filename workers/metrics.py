@@ -23,6 +23,7 @@ COUNTERS = {
     "newsingest_fetch_errors": "Fetch failures by stage (feed, page).",
     "newsingest_items_dead_lettered": "Queue entries moved to the dead-letter stream.",
     "newsingest_items_reclaimed": "Queue entries reclaimed from a dead or stuck worker.",
+    "newsingest_items_trimmed": "Acknowledged queue entries deleted from the work stream.",
     "newsingest_sse_clients_dropped": "Event-stream clients disconnected for reading too slowly.",
     "newsingest_webhook_deliveries": "Webhook attempts by target and outcome (delivered, failed, dead).",
     "newsingest_items_deferred": "Queue entries set aside until their page host's pause ends.",
