@@ -439,6 +439,10 @@ async def run_daemon(pages: list[Page], workdir: Path) -> dict[str, Any]:
         "NEWSINGEST_FEEDS_MAX_ENTRIES": str(len(pages) + 100),
         # Feed responses are held until the workers are up (see Site): room for that.
         "NEWSINGEST_FETCH_TIMEOUT_S": "120",
+        # collect() reads each entry's polled_at back from the work stream at the end, so
+        # housekeeping must not delete the acked entries during the run (its first round, at
+        # start-up, finds none acked); the store's 7-day window would trim nothing anyway.
+        "NEWSINGEST_STORE_TRIM_EVERY_S": "86400",
     }
     if "politeness" in Settings.__dataclass_fields__:
         # All 210 pages live on one host here, which per-host politeness (1 request/s, 2 in

@@ -624,12 +624,13 @@ async def run_scenario(
 
 @dataclass
 class Soak:
-    """T7's samples: RSS per process, Redis used_memory, /healthz latencies."""
+    """T7's samples: RSS per process, Redis used_memory, work queue XLEN, /healthz latencies."""
 
     window_s: float
     warmup_s: float
     rss_kb: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     redis_bytes: list[tuple[float, int]] = field(default_factory=list)
+    queue_len: list[tuple[float, int]] = field(default_factory=list)  # XLEN of the work queue
     healthz_ms: list[float] = field(default_factory=list)
     healthz_failed: list[tuple[float, str]] = field(default_factory=list)  # (t, why)
 
@@ -682,7 +683,7 @@ def process_tree(root: int) -> dict[int, str]:
 
 
 async def sample_memory(h: Harness, soak: Soak, started: float, stop: asyncio.Event) -> None:
-    """T7: every SAMPLE_EVERY_S, VmRSS of each process and Redis used_memory."""
+    """T7: every SAMPLE_EVERY_S, VmRSS of each process, Redis used_memory, work queue XLEN."""
     while not stop.is_set():
         t = time.monotonic() - started
         assert h.daemon is not None and h.redis_server.proc is not None
@@ -695,8 +696,10 @@ async def sample_memory(h: Harness, soak: Soak, started: float, stop: asyncio.Ev
         with contextlib.suppress(Exception):
             info = await h.redis.info("memory")
             soak.redis_bytes.append((t, int(info["used_memory"])))
+            soak.queue_len.append((t, int(await h.redis.xlen(keys.ITEMS_STREAM))))
         print(
             f"  T7 t={t:.0f}s redis used_memory={soak.redis_bytes[-1][1] / 2**20:.1f}MiB "
+            f"queue_xlen={soak.queue_len[-1][1] if soak.queue_len else '?'} "
             + " ".join(
                 f"{n}={v[-1][1] // 1024}MiB" for n, v in soak.rss_kb.items() if v[-1][0] == t
             ),
@@ -788,6 +791,11 @@ def print_soak(soak: Soak, rate: float, duration_s: float) -> bool:
     print(
         f"\nRedis used_memory MiB over time: {series}; last {soak.redis_bytes[-1][1] / 2**20:.1f}"
     )
+    if soak.queue_len:
+        print(
+            f"Work queue {keys.ITEMS_STREAM} XLEN: max {max(n for _, n in soak.queue_len)}, "
+            f"last {soak.queue_len[-1][1]} (acked entries are deleted every store.trim_every_s)"
+        )
     bound = soak.redis_bounded()
     if bound:
         print(

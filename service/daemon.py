@@ -28,7 +28,7 @@ from service.sse import StreamSettings
 from workers import beats, keys, layout
 from workers.feeds import FeedSpec, read_opml
 from workers.fetch import make_session
-from workers.queue import prune_consumers
+from workers.queue import prune_consumers, trim_done
 from workers.store import RollingStore
 
 log = logging.getLogger(__name__)
@@ -280,7 +280,8 @@ def _loopback_host(host: str) -> bool:
 async def _housekeeping(
     store: RollingStore, pool: WorkerPool | None, settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Restart dead workers every second; trim the store every trim_every_s."""
+    """Restart dead workers every second; every trim_every_s trim the store and delete the work
+    queue's acknowledged entries."""
     next_trim = 0.0
     loop = asyncio.get_running_loop()
     while not stop.is_set():
@@ -290,13 +291,20 @@ async def _housekeeping(
             next_trim = loop.time() + settings.store.trim_every_s
             try:
                 removed = await store.trim(datetime.now(UTC))
-                pruned = await prune_consumers(store.redis, queue_settings(settings))
+                queue = queue_settings(settings)
+                done = await trim_done(store.redis, queue)
+                pruned = await prune_consumers(store.redis, queue)
                 for kind in ("worker", "poller"):
                     await beats.prune(store.redis, kind)
             except Exception as e:  # Redis away: /healthz says so; try again next round
                 log.warning("housekeeping failed error=%r", e)
             else:
-                if removed or pruned:
-                    log.info("housekeeping trimmed=%d consumers_pruned=%d", removed, pruned)
+                if removed or done or pruned:
+                    log.info(
+                        "housekeeping trimmed=%d queue_trimmed=%d consumers_pruned=%d",
+                        removed,
+                        done,
+                        pruned,
+                    )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1.0)

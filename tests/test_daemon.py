@@ -60,12 +60,15 @@ def _mentions(event: dict, name: str) -> bool:
 async def test_seed_article_events_reach_subscribers(
     redis_url: str, redis: object, site: LocalSite
 ) -> None:
-    """The seed article yields the Idlib (>=100 killed) and Latakia (80) clashes, not the war total."""
+    """The seed article yields the Idlib (>=100 killed) and Latakia (80) clashes, not the war total.
+    Housekeeping then deletes the two acknowledged entries from the work queue."""
     settings = settings_for(redis_url)
+    settings = replace(settings, store=replace(settings.store, trim_every_s=1.0))
     feed = seed_site(site)
     base = f"http://127.0.0.1:{settings.http.port}"
     async with subscribed(redis_url) as got, running_daemon(settings, [FeedSpec(feed)]):
         await wait_until(lambda: _done(redis, 2), what="both articles committed")
+        await wait_until(lambda: _queue_empty(redis), what="acked entries trimmed")
         await asyncio.sleep(0.5)
         status, health = await get_json(base + "/healthz")
         assert status == 200, health
@@ -83,12 +86,18 @@ async def test_seed_article_events_reach_subscribers(
     assert 'newsingest_articles_total{verdict="new"} 2.0' in prom
     assert 'newsingest_events_published_total{kind="created"}' in prom
     assert f'newsingest_queue_pending{{stream="{keys.ITEMS_STREAM}"}} 0.0' in prom
+    assert "newsingest_items_trimmed_total 2.0" in prom
+    assert health["queue"]["length"] == 0 and health["queue"]["lag"] == 0
     latency = [
         line
         for line in prom.splitlines()
         if line.startswith("newsingest_pipeline_latency_seconds_count ")
     ]
     assert latency and float(latency[0].split()[1]) >= 1
+
+
+async def _queue_empty(redis: object) -> bool:
+    return await redis.xlen(keys.ITEMS_STREAM) == 0  # type: ignore[attr-defined,no-any-return]
 
 
 async def _done(redis: object, n: int) -> bool:

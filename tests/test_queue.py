@@ -12,12 +12,13 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from service.redisconn import free_port
+from service.http import queue_stats
 from tests.support import LocalSite, metric, wait_until
 from workers import keys
 from workers.errors import CleanError
 from workers.fetch import FetchLimits, Politeness, make_session
 from workers.politeness import polite_fetch
-from workers.queue import Consumer, QueueSettings, ensure_group, prune_consumers
+from workers.queue import Consumer, QueueSettings, ensure_group, prune_consumers, trim_done
 
 FAST = QueueSettings(concurrency=4, block_ms=100, claim_idle_s=0.3, max_deliveries=2, grace_s=1.0)
 
@@ -209,6 +210,72 @@ async def test_prune_forgets_only_idle_empty_consumers(redis: object) -> None:
     assert await prune_consumers(redis, FAST, idle_s=0.01) == 1
     names = [c["name"] for c in await redis.xinfo_consumers(keys.ITEMS_STREAM, keys.ITEMS_GROUP)]  # type: ignore[attr-defined]
     assert names == ["holder"]
+
+
+
+async def _ids(redis: Any) -> list[str]:
+    return [str(eid) for eid, _ in await redis.xrange(keys.ITEMS_STREAM)]
+
+
+async def test_trim_deletes_only_acked_entries(redis: Any) -> None:
+    """The trim deletes the acked entries; pending and undelivered ones stay, keep their fields,
+    are still reclaimed and read, and once they are acked the next trim empties the stream."""
+    await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
+    ids = [await redis.xadd(keys.ITEMS_STREAM, {"item": str(i)}) for i in range(10)]
+    read = await redis.xreadgroup(keys.ITEMS_GROUP, "gone", {keys.ITEMS_STREAM: ">"}, count=5)
+    assert [eid for eid, _ in read[0][1]] == ids[:5]
+    await redis.xack(keys.ITEMS_STREAM, keys.ITEMS_GROUP, *ids[:3])  # 3, 4 stay pending
+    field = "newsingest_items_trimmed"
+
+    assert await trim_done(redis, FAST) == 3
+    assert await _ids(redis) == ids[3:]
+    assert await metric(redis, field) == 3
+    # XTRIM leaves the group's lag known: 5 undelivered, 2 pending.
+    stats = await queue_stats(redis)
+    assert (stats["length"], stats["pending"], stats["lag"]) == (7, 2, 5)
+    assert await trim_done(redis, FAST) == 0  # nothing more is done
+
+    handled: list[str] = []
+    done = asyncio.Event()
+
+    async def handler(entry_id: str, fields: dict[str, str]) -> None:
+        handled.append(fields["item"])
+        if len(handled) == 7:
+            done.set()
+
+    await run_until(Consumer(redis, "live", handler, FAST), done)
+    assert sorted(handled, key=int) == [str(i) for i in range(3, 10)]
+    assert await redis.hget(keys.METRICS, "newsingest_items_reclaimed") == "2"
+    assert await trim_done(redis, FAST) == 7
+    assert await redis.xlen(keys.ITEMS_STREAM) == 0
+    stats = await queue_stats(redis)
+    assert (stats["length"], stats["pending"], stats["lag"]) == (0, 0, 0)
+    assert await metric(redis, field) == 10
+    # The stream keeps its last id: a new entry is read as usual after the stream was emptied.
+    new = await redis.xadd(keys.ITEMS_STREAM, {"item": "10"})
+    read = await redis.xreadgroup(keys.ITEMS_GROUP, "live", {keys.ITEMS_STREAM: ">"}, count=5)
+    assert [eid for eid, _ in read[0][1]] == [new]
+
+
+async def test_trim_keeps_what_any_group_still_needs(redis: Any) -> None:
+    """An acked entry after the oldest pending one waits for it; a group that has read nothing
+    keeps every entry; with no group at all nothing is trimmed."""
+    assert await trim_done(redis, FAST) == 0  # no stream yet
+    ids = [await redis.xadd(keys.ITEMS_STREAM, {"item": str(i)}) for i in range(4)]
+    assert await trim_done(redis, FAST) == 0  # no group: nothing delivered
+    await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
+    assert await trim_done(redis, FAST) == 0  # group made at 0: everything undelivered
+    await redis.xreadgroup(keys.ITEMS_GROUP, "c", {keys.ITEMS_STREAM: ">"}, count=4)
+    await redis.xack(keys.ITEMS_STREAM, keys.ITEMS_GROUP, ids[0], ids[2], ids[3])
+    assert await trim_done(redis, FAST) == 1  # ids[1] pending holds back ids[2] and ids[3]
+    assert await _ids(redis) == ids[1:]
+    await redis.xgroup_create(keys.ITEMS_STREAM, "audit", id="0")
+    await redis.xack(keys.ITEMS_STREAM, keys.ITEMS_GROUP, ids[1])
+    assert await trim_done(redis, FAST) == 0  # "audit" has read none of them
+    await redis.xreadgroup("audit", "a", {keys.ITEMS_STREAM: ">"}, count=2)
+    await redis.xack(keys.ITEMS_STREAM, "audit", ids[1])
+    assert await trim_done(redis, FAST) == 1  # ids[2] is pending in "audit"
+    assert await _ids(redis) == ids[2:]
 
 
 PAUSED_LIMITS = FetchLimits(

@@ -27,6 +27,7 @@ COUNTERS = {
         " acked instead."
     ),
     "newsingest_items_reclaimed": "Queue entries reclaimed from a dead or stuck worker.",
+    "newsingest_items_trimmed": "Acknowledged queue entries deleted from the work stream.",
     "newsingest_sse_clients_dropped": "Event-stream clients disconnected for reading too slowly.",
     "newsingest_webhook_deliveries": "Webhook attempts by target and outcome (delivered, failed, dead).",
     "newsingest_items_deferred": "Queue entries set aside until their page host's pause ends.",

@@ -358,3 +358,22 @@ async def prune_consumers(redis: Any, settings: QueueSettings, idle_s: float = 6
             await redis.xgroup_delconsumer(settings.stream, settings.group, c["name"])
             removed += 1
     return removed
+
+
+async def trim_done(redis: Any, settings: QueueSettings) -> int:
+    """Delete the stream's entries that every group has acknowledged; the number deleted.
+
+    An XACK only drops the entry from the pending list; the entry itself stays in the stream
+    until deleted, so a stream that is only acked grows with every entry ever queued. One
+    periodic XTRIM MINID below the oldest entry still pending or undelivered (queue_trim.lua)
+    rather than an XDEL after each XACK: it is one call per housekeeping round instead of one
+    per entry on the worker's path (and on the defer and dead-letter paths, which ack too);
+    it frees whole listpack nodes at once, where XDEL only marks an entry deleted until its
+    node empties; and it leaves no tombstones after a group's last-delivered id, which would
+    make Redis report the group's lag as unknown (XINFO GROUPS lag nil) and the lag gauge 0.
+    Acked entries stay until the next round: at most trim_every_s times the article rate.
+    """
+    removed = await redis.register_script(lua("queue_trim.lua"))(
+        keys=[settings.stream, keys.METRICS], args=[metrics.field("newsingest_items_trimmed")]
+    )
+    return int(removed)
