@@ -11,8 +11,8 @@ from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from service.redisconn import free_port
 from service.http import queue_stats
+from service.redisconn import free_port
 from tests.support import LocalSite, metric, wait_until
 from workers import keys
 from workers.errors import CleanError
@@ -210,7 +210,6 @@ async def test_prune_forgets_only_idle_empty_consumers(redis: object) -> None:
     assert await prune_consumers(redis, FAST, idle_s=0.01) == 1
     names = [c["name"] for c in await redis.xinfo_consumers(keys.ITEMS_STREAM, keys.ITEMS_GROUP)]  # type: ignore[attr-defined]
     assert names == ["holder"]
-
 
 
 async def _ids(redis: Any) -> list[str]:
