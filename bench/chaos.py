@@ -132,6 +132,7 @@ class Site:
     base: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     hostile_served: int = 0
+    feed_hits: Counter[int] = field(default_factory=Counter)  # feed number -> requests
 
     def feed(self, f: int) -> bytes:
         ids = [n for n in range(self.released) if n % FEEDS == f][-FEED_WINDOW:]
@@ -148,6 +149,7 @@ class Site:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         if path.startswith("/feed") and path.endswith(".xml"):
+            self.feed_hits[int(path[5:-4])] += 1
             body, kind = self.feed(int(path[5:-4])), "application/rss+xml"
         elif path.startswith("/a/"):
             body, kind = article_html(int(path[3:].split(".")[0])), "text/html"
@@ -499,7 +501,10 @@ class Harness:
         dead = {int(u.rsplit("/", 1)[1].split(".")[0]) for u in dead_urls} - committed
         t.committed = len(committed)
         t.dead = len(dead)
-        t.lost = len(set(range(t.articles_in)) - committed - dead)
+        lost = set(range(t.articles_in)) - committed - dead
+        t.lost = len(lost)
+        if lost:
+            await self._explain(name, lost)
         log = await self.redis.xrange(keys.EVENTS_STREAM)
         trimming = bool(self.store_env)  # the log keeps only the window: count what was read
         t.events_published = len(set(self.log_seen)) if trimming else len(log)
@@ -511,6 +516,18 @@ class Harness:
         else:
             t.log_reader_caught_up = len(self.log_seen) == len(log)
         return t
+
+    async def _explain(self, name: str, lost: set[int]) -> None:
+        """Where lost articles come from: per feed, how many, its polls and its state."""
+        by_feed = Counter(n % FEEDS for n in lost)
+        for f, count in sorted(by_feed.items()):
+            state = await self.redis.hgetall(keys.feed_state(f"{self.site.base}/feed{f}.xml"))
+            brief = {k: state.get(k) for k in ("paused", "errors", "last_outcome", "last_error")}
+            print(
+                f"  {name} lost: feed{f} {count} articles, {self.site.feed_hits[f]} polls, {brief}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _log_event(fields: dict[str, str]) -> tuple[str, int]:

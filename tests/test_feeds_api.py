@@ -307,3 +307,30 @@ async def test_feeds_file_adds_what_redis_lacks_at_every_start(
     assert listed == {f.url for f in edited} | {"http://api.example/rss"}
     assert await redis.hget(keys.feed_state("http://a.example/rss"), "paused") == "1"
     assert await redis.zscore(keys.FEED_DUE, keys.feed_id("http://c.example/rss")) is not None
+
+
+async def test_a_feed_listed_but_never_scheduled_is_made_due_at_start(
+    redis: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An add cut off between listing and scheduling (as an older release could be, by a Redis
+    connection reset at start-up) left a feed listed but never due: the next start would take
+    it as known and it would never be polled. add() is now one script; seed() repairs such a
+    feed, and leaves alone one that is paused or held by a poller."""
+    registry = FeedRegistry(redis)
+    urls = ["http://orphan.example/rss", "http://held.example/rss", "http://paused.example/rss"]
+    for url in urls:
+        await redis.hset(keys.FEED_LIST, keys.feed_id(url), url)  # listed, nothing more
+    await redis.zadd(keys.FEED_LEASES, {keys.feed_id(urls[1]): 9e9})
+    await redis.hset(keys.feed_state(urls[2]), "paused", "1")
+    with caplog.at_level("WARNING", logger="service.poll.registry"):
+        assert await registry.seed([FeedSpec(u) for u in urls]) == 0
+    assert "feeds: 1 listed but never due (an interrupted add), now due" in caplog.messages
+    due = await redis.zrange(keys.FEED_DUE, 0, -1)
+    assert due == [keys.feed_id(urls[0])]
+    state = await redis.hgetall(keys.feed_state(urls[0]))
+    assert state["url"] == urls[0] and state["host"] == "orphan.example"
+    # add() lists, describes and schedules in one step.
+    assert await registry.add("http://new.example/rss", "New")
+    assert await redis.zscore(keys.FEED_DUE, keys.feed_id("http://new.example/rss")) is not None
+    assert not await registry.add("http://new.example/rss")
+    assert await redis.hget(keys.feed_state("http://new.example/rss"), "title") == "New"

@@ -17,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 from workers import keys
 from workers.feeds import FeedSpec
 from workers.politeness import host_of
+from workers.scripts import lua
 
 # State fields shown as times (epoch seconds in Redis, ISO 8601 in listings).
 log = logging.getLogger(__name__)
@@ -31,29 +32,16 @@ class FeedRegistry:
 
     def __init__(self, redis: Any) -> None:
         self.redis = redis
+        self._add = redis.register_script(lua("feed_add.lua"))
 
     async def add(self, url: str, title: str = "") -> bool:
         """List `url` and make it due now; a paused feed is resumed. True when it was new."""
-        fid, now = keys.feed_id(url), time.time()
-        new = bool(await self.redis.hsetnx(keys.FEED_LIST, fid, url))
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(
-            keys.feed_state_by_id(fid),
-            mapping={
-                "url": url,
-                "host": host_of(url),
-                "paused": "0",
-                "errors": "0",
-                **({"title": title} if title else {}),
-                **({"added": repr(now)} if new else {}),
-            },
+        fid = keys.feed_id(url)
+        new = await self._add(
+            keys=[keys.FEED_LIST, keys.feed_state_by_id(fid), keys.FEED_LEASES, keys.FEED_DUE],
+            args=[fid, url, host_of(url), repr(time.time()), title],
         )
-        # Due now unless a poller holds it (it reschedules it itself when done).
-        pipe.zscore(keys.FEED_LEASES, fid)
-        _, leased = await pipe.execute()
-        if leased is None:
-            await self.redis.zadd(keys.FEED_DUE, {fid: now}, nx=True)
-        return new
+        return bool(new)
 
     async def add_many(self, feeds: Iterable[FeedSpec]) -> int:
         """Add every feed not listed yet (an OPML import); the number added."""
@@ -77,7 +65,31 @@ class FeedRegistry:
             len(in_file) - len(missing),
             len(listed - in_file.keys()),
         )
+        orphans = await self.reschedule_orphans(sorted(listed))
+        if orphans:
+            log.warning("feeds: %d listed but never due (an interrupted add), now due", orphans)
         return added
+
+    async def reschedule_orphans(self, ids: list[str]) -> int:
+        """Make due the listed feeds that are neither due, held by a poller nor paused: a feed
+        an older release listed but did not schedule (its add was cut off) would never be
+        polled. The number rescheduled."""
+        pipe = self.redis.pipeline(transaction=False)
+        for fid in ids:
+            pipe.zscore(keys.FEED_DUE, fid)
+            pipe.zscore(keys.FEED_LEASES, fid)
+            pipe.hget(keys.feed_state_by_id(fid), "paused")
+        raw = await pipe.execute()
+        orphans = [
+            fid
+            for n, fid in enumerate(ids)
+            if raw[3 * n] is None and raw[3 * n + 1] is None and raw[3 * n + 2] != "1"
+        ]
+        for fid in orphans:
+            url = await self.redis.hget(keys.FEED_LIST, fid)
+            if url:
+                await self.add(url)
+        return len(orphans)
 
     async def remove(self, url_or_id: str) -> bool:
         """Stop polling a feed and forget its state; its seen-set expires with the store."""
