@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run demo test bench bench-dedup bench-poll bench-delivery eval train lint clean install dev browser screenshot lock chaos
+.PHONY: promtool run demo test bench bench-dedup bench-poll bench-delivery eval train lint clean install dev browser screenshot lock chaos
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "newsingest needs Python 3.11+"'
@@ -36,7 +36,7 @@ run: install  ## the daemon on seeds/feeds.opml, embedded Redis unless NEWSINGES
 demo: install  ## the daemon against a local site made from seeds/: events within seconds
 	$(BIN)/newsingest demo
 
-test: dev browser  ## the whole suite, on a private redis-server it starts itself
+test: dev browser promtool  ## the whole suite, on a private redis-server it starts itself
 	$(BIN)/pytest
 
 # Debian's chromium for tests/test_page.py and `make screenshot` (playwright drives it; its own
@@ -47,6 +47,9 @@ browser:
 	  && echo "installing chromium (apt-get) for the live page test" \
 	  && timeout 900 sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium' >/dev/null 2>&1; } \
 	  || echo "chromium not installed: tests/test_page.py will be skipped"
+
+promtool: | $(BIN)/python  ## promtool in the venv for the /metrics lint test (from Debian's package, unpacked)
+	@sh tools/get_promtool.sh $(BIN)/promtool
 
 screenshot: dev browser  ## docs/live-page.png: the live page at 1280x800 against the demo site
 	$(BIN)/python tools/screenshot.py docs/live-page.png
