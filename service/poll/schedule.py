@@ -100,10 +100,13 @@ class RedisSchedule:
             return await self._finish_pipelined(batch)
 
     async def _finish_pipelined(self, batch: list[tuple[Claim, Finish]]) -> list[bool]:
-        pipe = self.redis.pipeline(transaction=False)
-        for claim, done in batch:
-            await self._finish_call(claim, done, pipe)
-        return [bool(r) for r in await pipe.execute()]
+        # `async with`: a pipeline of script calls loads the scripts before execute()'s own
+        # clean-up is armed, so a Redis reset there would leave the pipeline holding its
+        # connection ("Unclosed Pipeline client"); the context manager resets it always.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for claim, done in batch:
+                await self._finish_call(claim, done, pipe)
+            return [bool(r) for r in await pipe.execute()]
 
     async def _finish_call(self, claim: Claim, done: Finish, client: Any) -> Any:
         """Queue one finish on a pipeline (the asyncio Script call queues when awaited)."""
