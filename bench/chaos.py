@@ -255,17 +255,20 @@ class FlakyProxy:
     async def _pipe(
         self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, back: asyncio.StreamWriter
     ) -> None:
-        while data := await src.read(65536):
-            if self.active:
-                await asyncio.sleep(self.rng.uniform(0.05, 0.5))
-                if self.rng.random() < self.reset_p:
-                    self.resets += 1
-                    dst.transport.abort()
-                    back.transport.abort()
-                    return
-            dst.write(data)
-            await dst.drain()
-        dst.close()
+        # A reset (ours, or the peer's) ends both directions; the error is the expected end,
+        # not a failure to report ("Task exception was never retrieved" on every reset).
+        with contextlib.suppress(ConnectionError, OSError):
+            while data := await src.read(65536):
+                if self.active:
+                    await asyncio.sleep(self.rng.uniform(0.05, 0.5))
+                    if self.rng.random() < self.reset_p:
+                        self.resets += 1
+                        dst.transport.abort()
+                        back.transport.abort()
+                        return
+                dst.write(data)
+                await dst.drain()
+            dst.close()
 
 
 class Harness:
