@@ -104,12 +104,15 @@ class Consumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read and handle entries until `stop` is set, then let in-flight ones finish."""
-        await self._ensure_group(stop)
+        grouped = False
         while not stop.is_set():
             await self._wait_for_slot(stop)
             if stop.is_set():
                 break
             try:
+                if not grouped:  # inside the retry: a worker may start while Redis is away
+                    await ensure_group(self.redis, self.s.stream, self.s.group)
+                    grouped = True
                 await self._refresh_in_flight()
                 await self._release_due()
                 batch = await self._next_batch()
@@ -121,16 +124,6 @@ class Consumer:
             for entry_id, fields in batch:
                 self._spawn(entry_id, fields)
         await self._drain()
-
-    async def _ensure_group(self, stop: asyncio.Event) -> None:
-        """The consumer group, waiting out a Redis that is away (restarting, failing over)."""
-        while not stop.is_set():
-            try:
-                await ensure_group(self.redis, self.s.stream, self.s.group)
-                return
-            except (RedisConnectionError, RedisTimeoutError) as e:
-                log.warning("consumer=%s redis_unavailable error=%r", self.name, e)
-                await _sleep_unless(stop, 1.0)
 
     async def _wait_for_slot(self, stop: asyncio.Event) -> None:
         while len(self.in_flight) >= self.s.concurrency and not stop.is_set():
