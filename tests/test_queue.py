@@ -33,6 +33,25 @@ async def run_until(consumer: Consumer, done: asyncio.Event, timeout_s: float = 
         await task
 
 
+async def run_until_none_pending(
+    redis: Any, consumer: Consumer, handled: list[str], timeout_s: float = 10.0
+) -> None:
+    """Run `consumer` until it has handled something and no entry of the group is pending."""
+    done = asyncio.Event()
+
+    async def finished() -> bool:
+        pending = (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"]
+        return bool(handled) and pending == 0
+
+    async def watch() -> None:
+        await wait_until(finished, timeout_s=timeout_s, what="no entry left pending")
+        done.set()
+
+    watcher = asyncio.create_task(watch())
+    await run_until(consumer, done, timeout_s)
+    await watcher
+
+
 async def test_success_acks(redis: object) -> None:
     """A handler that returns gets its entry acknowledged."""
     await ensure_group(redis, keys.ITEMS_STREAM, keys.ITEMS_GROUP)
@@ -90,19 +109,7 @@ async def test_committed_entry_past_max_deliveries_is_acked_not_dead_lettered(re
             raise RuntimeError("connection reset before the ack")
         raise RuntimeError("page server down")
 
-    done = asyncio.Event()
-
-    async def finished() -> bool:
-        pending = (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"]
-        return bool(attempts) and pending == 0
-
-    async def watch() -> None:
-        await wait_until(finished, timeout_s=10, what="both entries out of the pending list")
-        done.set()
-
-    watcher = asyncio.create_task(watch())
-    await run_until(Consumer(redis, "c1", handler, FAST), done)
-    await watcher
+    await run_until_none_pending(redis, Consumer(redis, "c1", handler, FAST), attempts)
     assert attempts.count("committed") == attempts.count("failing") == FAST.max_deliveries
     dead = await redis.xrange(keys.DEAD_STREAM)
     assert [(f["entry_id"], f["item"]) for _, f in dead] == [(failing, "failing")]
@@ -136,20 +143,8 @@ async def test_redis_outage_during_a_delivery_is_retried_in_place(redis: Any) ->
         if fields["item"] == "outage" or attempts.count("blip") == 1:
             await down.ping()
 
-    done = asyncio.Event()
-
-    async def finished() -> bool:
-        pending = (await redis.xpending(keys.ITEMS_STREAM, keys.ITEMS_GROUP))["pending"]
-        return bool(attempts) and pending == 0
-
-    async def watch() -> None:
-        await wait_until(finished, timeout_s=10, what="both entries out of the pending list")
-        done.set()
-
-    watcher = asyncio.create_task(watch())
     try:
-        await run_until(Consumer(redis, "c1", handler, settings), done)
-        await watcher
+        await run_until_none_pending(redis, Consumer(redis, "c1", handler, settings), attempts)
     finally:
         await down.aclose()
     runs = 1 + len(settings.redis_retry_s)
